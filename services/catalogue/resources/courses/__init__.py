@@ -1,0 +1,1 @@
+from services.catalogue.resources.courses import views  # noqa: F401

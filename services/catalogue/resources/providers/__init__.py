@@ -1,0 +1,1 @@
+from services.catalogue.resources.providers import views  # noqa: F401

@@ -1,0 +1,1 @@
+from services.notifier.resources.pending import views  # noqa: F401

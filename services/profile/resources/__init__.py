@@ -1,0 +1,11 @@
+"""The profile service's HTTP resources."""
+
+from services.profile.resources import interactions, learners
+from shared.web import Api
+
+MODULES = (learners, interactions)
+
+
+def register_blueprints(api: Api) -> None:
+    for module in MODULES:
+        api.register_blueprint(module.views.blp)

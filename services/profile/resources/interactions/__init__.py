@@ -1,0 +1,1 @@
+from services.profile.resources.interactions import views  # noqa: F401

@@ -1,0 +1,1 @@
+from services.profile.resources.learners import views  # noqa: F401

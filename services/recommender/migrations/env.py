@@ -1,0 +1,8 @@
+"""Alembic environment for the recommender database (run through `routeways migrate recommender`)."""
+
+from alembic import context
+
+from services.recommender.models import Base
+from shared.migrate import run_env
+
+run_env(context, Base.metadata)

@@ -1,0 +1,1 @@
+from services.recommender.resources.read_model import views  # noqa: F401

@@ -1,0 +1,240 @@
+"""A consumer-group member: read, dedupe through the inbox, dispatch, acknowledge, retry,
+dead-letter, and reclaim what crashed members left pending.
+
+Rules it keeps:
+- an event is acknowledged only after its handler's transaction (effects + inbox row) commits;
+  a failure is never acknowledged away: it stays pending and is retried with exponential backoff;
+- after `max_deliveries` deliveries, or at once when it cannot be read or fails its contract,
+  the event goes to the group's dead-letter stream with its error, so it never blocks the stream;
+- messages another member left pending longer than `reclaim_idle` are taken over (XAUTOCLAIM);
+  that threshold exceeds the handler time limit, so a slow but live handler keeps its message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.bus.inbox import InboxMixin, first_time
+from shared.bus.outbox import correlation_id
+from shared.bus.streams import as_text as _text
+from shared.bus.streams import dead_letter_stream, ensure_group, stream_name
+from shared.events import (
+    Envelope,
+    EnvelopeError,
+    envelope_from_json,
+    lookup,
+    utcnow,
+    validate_payload,
+)
+from shared.events.contract import InvalidEventPayload, UnknownEventType
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope, Session], None]
+
+
+@dataclass(frozen=True)
+class ConsumerPolicy:
+    """Retry, dead-letter and reclaim figures (from settings)."""
+
+    max_deliveries: int = 5
+    retry_base_seconds: float = 1.0
+    retry_max_seconds: float = 60.0
+    handler_time_limit_seconds: float = 30.0
+    reclaim_idle_seconds: float = 60.0
+    block_ms: int = 1000
+    batch_size: int = 20
+
+    def backoff_ms(self, deliveries: int) -> int:
+        """Wait before delivery number `deliveries + 1`: base * 2^(deliveries - 1), capped."""
+        delay = self.retry_base_seconds * 2 ** max(deliveries - 1, 0)
+        return int(min(delay, self.retry_max_seconds) * 1000)
+
+
+class HandlerTimeout(Exception):
+    """A handler ran past the time limit."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after `seconds` (SIGALRM: main thread only, else no limit)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise HandlerTimeout(f"handler exceeded {seconds}s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class Consumer:
+    """One member of the consumer group `group`, dispatching through `handlers`."""
+
+    def __init__(
+        self,
+        group: str,
+        handlers: Mapping[tuple[str, int], Handler],
+        sessions: sessionmaker[Session],
+        inbox: type[InboxMixin],
+        client: redis.Redis,
+        policy: ConsumerPolicy | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.group = group
+        self.handlers = dict(handlers)
+        self.sessions = sessions
+        self.inbox = inbox
+        self.client = client
+        self.policy = policy or ConsumerPolicy()
+        self.name = name or f"{socket.gethostname()}-{os.getpid()}"
+        self.streams = sorted({stream_name(lookup(*key).producer) for key in self.handlers})
+        self._errors: dict[str, str] = {}
+
+    def setup(self) -> None:
+        for stream in self.streams:
+            ensure_group(self.client, stream, self.group)
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Consume until `stop` is set; Redis outages and restarts are waited out."""
+        ready = False
+        while not stop.is_set():
+            try:
+                if not ready:
+                    self.setup()
+                    ready = True
+                self.run_once()
+            except (redis.ConnectionError, redis.TimeoutError) as error:
+                log.warning("consumer %s: Redis unavailable (%s); retrying", self.group, error)
+                ready = False
+                stop.wait(1.0)
+            except redis.ResponseError as error:
+                if "NOGROUP" not in str(error):
+                    raise
+                log.warning("consumer %s: stream or group vanished (Redis restart?); recreating", self.group)
+                ready = False
+
+    def run_once(self) -> int:
+        """Retry due failures, reclaim abandoned messages, then read new ones; return count handled."""
+        handled = 0
+        for stream in self.streams:
+            handled += self._retry_due(stream) + self._reclaim(stream)
+        response = self.client.xreadgroup(self.group, self.name, dict.fromkeys(self.streams, ">"),
+                                          count=self.policy.batch_size, block=self.policy.block_ms)
+        for stream, messages in response or []:
+            for message_id, fields in messages:
+                self._handle(_text(stream), _text(message_id), fields, deliveries=1)
+                handled += 1
+        return handled
+
+    def _retry_due(self, stream: str) -> int:
+        """Claim again this member's own failed messages whose backoff has passed."""
+        pending = self.client.xpending_range(stream, self.group, min="-", max="+",
+                                             count=self.policy.batch_size, consumername=self.name)
+        handled = 0
+        for entry in pending:
+            if entry["time_since_delivered"] < self.policy.backoff_ms(entry["times_delivered"]):
+                continue
+            message_id = _text(entry["message_id"])
+            for claimed_id, fields in self.client.xclaim(stream, self.group, self.name, 0, [message_id]):
+                self._handle(stream, _text(claimed_id), fields, entry["times_delivered"] + 1)
+                handled += 1
+        return handled
+
+    def _reclaim(self, stream: str) -> int:
+        """Take over messages other members left pending past the reclaim threshold."""
+        idle_ms = int(self.policy.reclaim_idle_seconds * 1000)
+        reply = self.client.xautoclaim(stream, self.group, self.name, idle_ms, "0-0",
+                                       count=self.policy.batch_size)
+        handled = 0
+        for message_id, fields in reply[1]:
+            message_id = _text(message_id)
+            info = self.client.xpending_range(stream, self.group, message_id, message_id, 1)
+            deliveries = info[0]["times_delivered"] if info else 1
+            log.warning("consumer %s: reclaimed %s (delivery %d)", self.group, message_id, deliveries)
+            self._handle(stream, message_id, fields, deliveries)
+            handled += 1
+        return handled
+
+    def _handle(self, stream: str, message_id: str, fields: Mapping | None, deliveries: int) -> None:
+        raw = _text((fields or {}).get(b"envelope", (fields or {}).get("envelope", b"")))
+        try:
+            event = _read(raw)
+        except (EnvelopeError, UnknownEventType, InvalidEventPayload) as error:
+            self._dead_letter(stream, message_id, raw, f"rejected: {error}", deliveries)
+            return
+        handler = self.handlers.get(event.key)
+        if handler is None:
+            self.client.xack(stream, self.group, message_id)  # another group's event on this stream
+            return
+        if deliveries > self.policy.max_deliveries:
+            error = self._errors.pop(message_id, "delivered too often without success (crash or timeout)")
+            self._dead_letter(stream, message_id, raw, error, deliveries)
+            return
+        try:
+            self._apply(handler, event)
+        except Exception as error:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
+            if self._already_handled(event):
+                self.client.xack(stream, self.group, message_id)  # lost an inbox race: the other won
+                return
+            log.exception("consumer %s: %s %s failed (delivery %d)", self.group, event.type, event.id,
+                          deliveries)
+            if deliveries >= self.policy.max_deliveries:
+                self._dead_letter(stream, message_id, raw, repr(error), deliveries)
+            else:
+                self._errors[message_id] = repr(error)
+            return
+        self.client.xack(stream, self.group, message_id)
+        self._errors.pop(message_id, None)
+
+    def _apply(self, handler: Handler, event: Envelope) -> None:
+        """Run the handler and record the inbox row in one transaction."""
+        token = correlation_id.set(event.correlation_id)
+        try:
+            with time_limit(self.policy.handler_time_limit_seconds), self.sessions() as session, \
+                    session.begin():
+                if first_time(session, self.inbox, event):
+                    handler(event, session)
+        finally:
+            correlation_id.reset(token)
+
+    def _already_handled(self, event: Envelope) -> bool:
+        with self.sessions() as session:
+            found = session.scalar(select(self.inbox.event_id).where(self.inbox.event_id == event.id))
+            return found is not None
+
+    def _dead_letter(self, stream: str, message_id: str, raw: str, error: str, deliveries: int) -> None:
+        """Move the message to the group's dead-letter stream and acknowledge it, atomically."""
+        log.error("consumer %s: dead-lettering %s from %s: %s", self.group, message_id, stream, error)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.xadd(dead_letter_stream(self.group), {
+            "envelope": raw, "error": error[:4000], "stream": stream, "message_id": message_id,
+            "group": self.group, "deliveries": deliveries, "failed_at": utcnow().isoformat(),
+        })
+        pipe.xack(stream, self.group, message_id)
+        pipe.execute()
+
+
+def _read(raw: str) -> Envelope:
+    """Parse and check an event against its contract; raise if it can never be handled."""
+    event = envelope_from_json(raw)
+    validate_payload(event.type, event.version, event.payload)
+    return event
+

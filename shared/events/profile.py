@@ -1,0 +1,65 @@
+"""Events the profile service publishes. Ids and coarse facts only: no names, emails or postcodes."""
+
+from marshmallow import fields, validate
+
+from shared.events.contract import EventSchema, contract
+
+LEARNER_FIELDS = (
+    "occupation_code", "rqf_level", "postcode_district", "skills", "goals", "route_preference",
+    "wants_route_switch", "constraints", "consent",
+)
+INTERACTION_KINDS = (
+    "viewed", "saved", "applied", "enrolled", "completed", "dismissed", "email-click", "not-interested",
+)
+INTERACTION_SOURCES = ("web", "email", "adviser", "provider-import", "demo")
+
+
+class LearnerAttributes(EventSchema):
+    """The non-identifying attributes other services keep in their read models."""
+
+    occupation_code = fields.String(allow_none=True, validate=validate.Length(max=64))
+    rqf_level = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=8))
+    postcode_district = fields.String(allow_none=True, validate=validate.Regexp(r"^[A-Z]{1,2}\d[A-Z\d]?$"))
+    skills = fields.List(fields.String(validate=validate.Length(max=128)))
+    goals = fields.List(fields.String(validate=validate.Length(max=64)))
+    route_preference = fields.String(validate=validate.OneOf(("academic", "technical", "either")))
+    wants_route_switch = fields.Boolean()
+    constraints = fields.Dict(keys=fields.String())
+    consent = fields.Dict(keys=fields.String())
+
+
+class _LearnerChange(EventSchema):
+    learner_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    changed_fields = fields.List(fields.String(validate=validate.OneOf(LEARNER_FIELDS)), required=True)
+    attributes = fields.Nested(LearnerAttributes, required=True)
+
+
+@contract("profile.learner.registered", 1, producer="profile", consumers=("recommender", "notifier"))
+class LearnerRegisteredV1(_LearnerChange):
+    """A learner registered; `attributes` holds their starting point."""
+
+
+@contract("profile.learner.updated", 1, producer="profile", consumers=("recommender", "notifier"))
+class LearnerUpdatedV1(_LearnerChange):
+    """A learner's goals, constraints, consent or starting point changed."""
+
+
+@contract(
+    "profile.learner.erased", 1, producer="profile", consumers=("catalogue", "recommender", "notifier")
+)
+class LearnerErasedV1(EventSchema):
+    """A learner asked to be forgotten: every service deletes what it holds of them."""
+
+    learner_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+@contract("profile.interaction.recorded", 1, producer="profile", consumers=("recommender",))
+class InteractionRecordedV1(EventSchema):
+    """A learner did something with a course (the implicit feedback that trains the recommender)."""
+
+    interaction_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    learner_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    course_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    kind = fields.String(required=True, validate=validate.OneOf(INTERACTION_KINDS))
+    source = fields.String(required=True, validate=validate.OneOf(INTERACTION_SOURCES))
+    occurred_at = fields.AwareDateTime(required=True)

@@ -1,0 +1,29 @@
+"""Events the recommender publishes for the notifier."""
+
+from marshmallow import fields, validate
+
+from shared.events.contract import EventSchema, contract
+
+
+@contract("recommender.recommendations.updated", 1, producer="recommender", consumers=("notifier",))
+class RecommendationsUpdatedV1(EventSchema):
+    """A learner's ranked course suggestions changed."""
+
+    learner_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    model_version = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    top_course_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), required=True)
+    reason = fields.String(
+        required=True, validate=validate.OneOf(("retrained", "interaction", "course-changed", "profile-changed"))
+    )
+
+
+@contract("recommender.routes.updated", 1, producer="recommender", consumers=("notifier",))
+class RoutesUpdatedV1(EventSchema):
+    """A learner's best reskilling routes to a target occupation changed."""
+
+    learner_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    target = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    changes = fields.List(
+        fields.String(validate=validate.OneOf(("new-best-route", "shorter", "cheaper", "course-withdrawn"))),
+        required=True,
+    )

@@ -1,0 +1,34 @@
+"""What the CLI, the bus tasks and the tests need to know of a service, in one record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from shared.db import Database
+from shared.settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """A service: its settings class, models module, event handlers and migrations folder.
+
+    `models` must define `Base`, `OutboxEvent`, `InboxEntry` and `RelayCheckpoint`.
+    `create_app` is imported lazily by the CLI so that consumers and relays never load Flask.
+    """
+
+    name: str
+    settings_class: type[ServiceSettings]
+    models: ModuleType
+    handlers: Mapping[tuple[str, int], Callable[..., None]]
+    migrations: Path
+    app_factory: str  # "services.catalogue:create_app"
+
+    def settings(self, overrides: Mapping[str, Any] | None = None) -> ServiceSettings:
+        return self.settings_class.from_env(overrides=overrides)
+
+    def database(self, settings: ServiceSettings | None = None) -> Database:
+        return Database((settings or self.settings()).database_url)

@@ -1,0 +1,98 @@
+"""The Celery application: JSON only, late acknowledgement, one task at a time per worker process.
+
+Tasks are thin (they take ids and call domain code) and idempotent, because `acks_late` with
+`task_reject_on_worker_lost` redelivers a task whose worker died. Redis' `visibility_timeout`
+sits above every task's time limit, so a slow task is never handed to a second worker; a task
+that keeps killing its worker is stopped after `task_max_attempts` deliveries.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from celery import Celery, Task
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TASK_MODULES = ("shared.bus.tasks",)
+DEAD_TASKS_STREAM = "routeways:dead:tasks"
+_AFTER_COMMIT_KEY = "routeways.after_commit"
+
+
+class AttemptCappedTask(Task):
+    """Counts deliveries of each task id in Redis and refuses the one past the cap."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.request.called_directly or self.request.is_eager:
+            return super().__call__(*args, **kwargs)
+        settings = Settings.from_env()
+        client = redis.Redis.from_url(self.app.conf.broker_url)
+        key = f"routeways:task-attempts:{self.request.id}"
+        attempts = client.incr(key)
+        client.expire(key, settings.celery_visibility_timeout * (settings.task_max_attempts + 1))
+        if attempts > settings.task_max_attempts:
+            log.error("task %s[%s] refused after %d deliveries", self.name, self.request.id, attempts - 1)
+            client.xadd(DEAD_TASKS_STREAM, {"task": self.name, "id": self.request.id,
+                                            "args": repr(args)[:2000], "attempts": attempts - 1})
+            return None
+        result = super().__call__(*args, **kwargs)
+        client.delete(key)
+        return result
+
+
+def configure(app: Celery, settings: Settings) -> Celery:
+    """Apply Routeways' Celery policy to `app`."""
+    app.conf.update(
+        broker_url=settings.redis_url,
+        result_backend=None,
+        task_ignore_result=True,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_time_limit=settings.task_time_limit_seconds,
+        task_soft_time_limit=max(settings.task_time_limit_seconds - 30, 1),
+        broker_transport_options={"visibility_timeout": settings.celery_visibility_timeout},
+        broker_connection_retry_on_startup=True,
+        timezone="Europe/London",
+        enable_utc=True,
+        include=list(TASK_MODULES),
+        beat_schedule={
+            "bus.trim-streams": {"task": "bus.trim_streams", "schedule": 60.0},
+            "bus.purge-handled": {"task": "bus.purge_handled", "schedule": 3600.0},
+        },
+    )
+    return app
+
+
+celery = configure(Celery("routeways", task_cls=AttemptCappedTask), Settings.from_env())
+
+
+def enqueue_after_commit(session: Session, task: Task, *args: Any, **kwargs: Any) -> None:
+    """Send `task` only once `session` commits; nothing is sent if it rolls back.
+
+    A task sent inside the transaction could run before its data is visible, or for data that
+    never commits.
+    """
+    session.info.setdefault(_AFTER_COMMIT_KEY, []).append(lambda: task.delay(*args, **kwargs))
+
+
+@event.listens_for(Session, "after_commit")
+def _send_after_commit(session: Session) -> None:
+    sends: list[Callable[[], Any]] = session.info.pop(_AFTER_COMMIT_KEY, [])
+    for send in sends:
+        send()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_rollback(session: Session, _previous_transaction: Any) -> None:
+    session.info.pop(_AFTER_COMMIT_KEY, None)

@@ -1,0 +1,137 @@
+"""Web plumbing every service shares: the Api with problem+json errors, health, a request session.
+
+`build_app(name, settings, database, register)` is what each service's `create_app` calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import flask_swagger_ui
+import redis
+from flask import Flask, Response, g, request, send_from_directory
+from flask_smorest import Api as SmorestApi
+from marshmallow import Schema, fields
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from shared.bus.outbox import correlation_id
+from shared.db import Database
+from shared.settings import ServiceSettings
+from shared.web import health
+from shared.web.problems import PROBLEM_JSON, field_errors, problem
+
+log = logging.getLogger(__name__)
+
+SWAGGER_UI_DIR = Path(flask_swagger_ui.__file__).parent / "dist"
+
+
+class ProblemSchema(Schema):
+    """RFC 7807 problem details, with one row per invalid field."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.List(fields.Dict())
+
+
+class Api(SmorestApi):
+    """flask-smorest Api answering every 4xx/5xx as application/problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = "DEFAULT_ERROR"
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        if error.code is not None and error.code < 400:
+            return error.get_response()
+        if error.code == 500:
+            log.exception("unhandled error", exc_info=getattr(error, "original_exception", error))
+            return problem(500, "Internal Server Error", "the error was logged; please retry later")
+        data = getattr(error, "data", None) or {}
+        extra: dict[str, Any] = {}
+        messages = data.get("errors", data.get("messages"))
+        if messages:
+            extra["errors"] = list(field_errors(messages))
+        response = problem(error.code or 500, error.name, data.get("message") or error.description,
+                           **extra)
+        for header, value in (data.get("headers") or {}).items():
+            response.headers[header] = value
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+
+def db_session() -> Session:
+    """The request's session; views commit it once, teardown closes (and rolls back) it."""
+    if "db_session" not in g:
+        from flask import current_app
+
+        g.db_session = current_app.extensions["routeways.db"].sessions()
+    return g.db_session
+
+
+def build_app(
+    name: str,
+    settings: ServiceSettings,
+    register: Callable[[Api], None],
+    *,
+    title: str,
+    description: str,
+) -> Flask:
+    """A service app: settings, database, Redis, Api with OpenAPI + docs, health, resources."""
+    app = Flask(name)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        API_TITLE=title,
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="/docs-assets/",
+        API_SPEC_OPTIONS={"info": {"description": description}},
+    )
+    app.extensions["routeways.settings"] = settings
+    app.extensions["routeways.db"] = Database(settings.database_url)
+    app.extensions["routeways.redis"] = redis.Redis.from_url(
+        settings.redis_url, socket_timeout=2, socket_connect_timeout=2
+    )
+    api = Api(app)
+    api.register_blueprint(health.blp)
+    register(api)
+    _add_request_hooks(app)
+
+    @app.get("/docs-assets/<path:filename>")
+    def docs_assets(filename: str) -> Response:
+        return send_from_directory(SWAGGER_UI_DIR, filename)
+
+    return app
+
+
+def _add_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def take_correlation_id() -> None:
+        incoming = request.headers.get("X-Correlation-ID", "")[:128]
+        g.correlation_token = correlation_id.set(incoming or str(uuid.uuid4()))
+
+    @app.after_request
+    def give_correlation_id(response: Response) -> Response:
+        response.headers["X-Correlation-ID"] = correlation_id.get() or ""
+        return response
+
+    @app.teardown_request
+    def close_session(_error: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+        token = g.pop("correlation_token", None)
+        if token is not None:
+            correlation_id.reset(token)
+
+
+__all__ = ["PROBLEM_JSON", "Api", "build_app", "db_session", "problem"]
