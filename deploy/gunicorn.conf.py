@@ -6,9 +6,10 @@ one file serves all four services.
 
 import os
 
-# Listen on every interface inside the container (another container or the host's published
-# port reaches it there); the port is the service's own. ROUTEWAYS_BIND overrides the whole address.
-bind = os.environ.get("ROUTEWAYS_BIND") or f"0.0.0.0:{os.environ.get('ROUTEWAYS_PORT', '8000')}"  # noqa: S104
+# `routeways serve` passes --bind (its --host and the service's port), which wins over this;
+# the default below serves a bare `gunicorn` run: every interface (so other containers and a
+# published port reach it) on ROUTEWAYS_PORT.
+bind = f"0.0.0.0:{os.environ.get('ROUTEWAYS_PORT', '8000')}"
 
 # Processes x threads: requests mostly wait on PostgreSQL and Redis, so a few threads per
 # process serve them well. Raise WEB_CONCURRENCY (the conventional variable) with the CPU count.

@@ -4,8 +4,6 @@
 Maildir; `create_viewer` is a small Flask app that reads that Maildir; `serve` runs both.
 """
 
-from __future__ import annotations
-
 import email
 import mailbox
 import re
@@ -14,7 +12,7 @@ import threading
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import Any, Self
 
 from aiosmtpd.controller import Controller
@@ -53,24 +51,6 @@ def _stored(maildir: Path) -> list[tuple[str, EmailMessage]]:
     return [(key, _parse(box.get_bytes(key))) for key in keys]
 
 
-class _MaildirHandler:
-    """aiosmtpd handler: store the DATA of each transaction unchanged in a Maildir."""
-
-    def __init__(self, maildir: Path) -> None:
-        self.maildir = maildir
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 - aiosmtpd hook name
-        raw = envelope.original_content or envelope.content or b""
-        if isinstance(raw, str):
-            raw = raw.encode("utf-8", "surrogateescape")
-        _box(self.maildir).add(raw)  # written to tmp/ then renamed: readers never see half
-        return "250 Message accepted for delivery"
-
-
-def _accept_any_login(*_args: Any) -> AuthResult:
-    return AuthResult(success=True)
-
-
 class MailSink:
     """An SMTP server on `host:port` that keeps every message it receives in a Maildir.
 
@@ -85,10 +65,14 @@ class MailSink:
         self.maildir, self.host, self.port = Path(maildir), host, port
         _box(self.maildir)
         self._controller = Controller(
-            _MaildirHandler(self.maildir), hostname=host, port=port, server_hostname="localhost",
-            authenticator=_accept_any_login, auth_require_tls=False,
-        )
+            self, hostname=host, port=port, server_hostname="localhost",
+            authenticator=lambda *_: AuthResult(success=True), auth_require_tls=False)
         self._running = False
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        """aiosmtpd hook: store the message data unchanged (tmp/ then rename: never half-read)."""
+        _box(self.maildir).add(envelope.original_content or envelope.content)  # bytes, never str
+        return "250 Message accepted for delivery"
 
     def start(self) -> None:
         """Listen for SMTP; returns once the server answers connections."""
@@ -113,8 +97,7 @@ class MailSink:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.stop()
 
 
@@ -122,11 +105,10 @@ _TEMPLATES = {
     "layout.html": """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>{% block title %}{% endblock %} - Routeways mail sink</title>
-<style>body{font-family:system-ui,sans-serif;margin:1rem 2rem;line-height:1.4}
-table{border-collapse:collapse}th,td{border:1px solid #888;padding:.3rem .6rem;text-align:left;
-vertical-align:top}caption{text-align:left;font-weight:bold;padding:.3rem 0}
-pre{white-space:pre-wrap;border:1px solid #888;padding:.6rem}
-iframe{width:100%;height:32rem;border:1px solid #888}</style></head>
+<style>body{font-family:system-ui,sans-serif;margin:1rem 2rem}table{border-collapse:collapse}
+th,td,pre,iframe{border:1px solid #888;padding:.3rem .6rem;text-align:left;vertical-align:top}
+caption{text-align:left;font-weight:bold}pre{white-space:pre-wrap}iframe{width:95%;height:30rem}
+</style></head>
 <body><main>{% block main %}{% endblock %}</main></body></html>""",
     "index.html": """{% extends "layout.html" %}{% block title %}Captured mail{% endblock %}
 {% block main %}<h1>Captured mail</h1>
@@ -150,10 +132,7 @@ iframe{width:100%;height:32rem;border:1px solid #888}</style></head>
 {% else %}<p>This message has no plain-text part.</p>{% endif %}
 <h2>HTML</h2>{% if html is not none %}
 <iframe sandbox srcdoc="{{ html }}" title="HTML part of the message"></iframe>
-{% else %}<p>This message has no HTML part.</p>{% endif %}
-{% if attachments %}<h2>Attachments</h2><ul>{% for name, kind in attachments %}
-<li>{{ name }} ({{ kind }})</li>{% endfor %}</ul>{% endif %}
-<p><a href="{{ url_for('raw', key=key) }}">Raw source</a></p>{% endblock %}""",
+{% else %}<p>This message has no HTML part.</p>{% endif %}{% endblock %}""",
 }
 
 
@@ -168,31 +147,23 @@ def _text(message: EmailMessage, subtype: str) -> str | None:
 
 
 def _summary(key: str, message: EmailMessage) -> dict[str, str | None]:
-    def header(name: str) -> str | None:
-        value = message.get(name)
-        return None if value is None else str(value)
-
-    return {"key": key, "from": header("from"), "to": header("to"), "subject": header("subject"),
-            "date": header("date"), "message_id": header("message-id")}
+    fields = {"from": "From", "to": "To", "subject": "Subject", "date": "Date",
+              "message_id": "Message-ID"}
+    found = {field: message.get(name) for field, name in fields.items()}
+    return {"key": key} | {field: None if v is None else str(v) for field, v in found.items()}
 
 
 def create_viewer(maildir: Path) -> Flask:
     """A Flask app to read the mail captured in `maildir`: HTML pages, JSON and a clear button.
 
-    Pages are rendered on the server with autoescaping on, and a message's HTML part is shown
-    in a sandboxed iframe (no scripts, no same-origin access), because mail is untrusted input.
+    Mail is untrusted input: pages are rendered with autoescaping on, and a message's HTML part
+    is shown in a sandboxed iframe (no scripts, no same-origin access).
     """
     maildir = Path(maildir)
+    _box(maildir)
     app = Flask(__name__)
     app.jinja_env.loader = DictLoader(_TEMPLATES)
 
-    _box(maildir)
-
-    def load_raw(key: str) -> bytes:
-        try:
-            return _box(maildir).get_bytes(key)
-        except KeyError:
-            abort(404)
 
     @app.get("/")
     def index() -> str:
@@ -205,18 +176,14 @@ def create_viewer(maildir: Path) -> Flask:
 
     @app.get("/messages/<key>")
     def message(key: str) -> str:
-        found = _parse(load_raw(key))
-        attachments = [(part.get_filename() or "unnamed", part.get_content_type())
-                       for part in found.iter_attachments()]
+        try:
+            found = _parse(_box(maildir).get_bytes(key))
+        except KeyError:
+            abort(404)
         return render_template(
-            "message.html", key=key, subject=str(found.get("subject") or "(no subject)"),
+            "message.html", subject=str(found.get("subject") or "(no subject)"),
             headers=[(name, str(value)) for name, value in found.items()],
-            text=_text(found, "plain"), html=_text(found, "html"), attachments=attachments)
-
-    @app.get("/messages/<key>/raw")
-    def raw(key: str) -> Any:
-        return load_raw(key), {"Content-Type": "text/plain; charset=utf-8",
-                                  "X-Content-Type-Options": "nosniff"}
+            text=_text(found, "plain"), html=_text(found, "html"))
 
     @app.post("/clear")
     def clear() -> Any:
@@ -237,13 +204,16 @@ def serve(maildir: Path, smtp_port: int = 1025, viewer_port: int = 8025,
           host: str = "127.0.0.1") -> None:
     """Run the SMTP sink and its viewer in the foreground until SIGINT or SIGTERM.
 
-    Both stop cleanly on either signal (werkzeug turns SIGINT into a clean return; SIGTERM is
-    mapped to the same path), so a process manager can stop the sink without leaking the port.
+    Either signal ends the viewer and then stops the sink, so a process manager never leaves the
+    SMTP port bound. SIGINT is handled explicitly because shells start background jobs with it
+    ignored, and Python would inherit that.
     """
     app = create_viewer(maildir)
     shown = f"[{host}]" if ":" in host else host
-    on_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if on_main_thread else None
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, _raise_interrupt)
+                    for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with MailSink(maildir, host=host, port=smtp_port):
             print(f"Mail sink: SMTP on {shown}:{smtp_port}, viewer on http://{shown}:{viewer_port}/",
@@ -252,5 +222,5 @@ def serve(maildir: Path, smtp_port: int = 1025, viewer_port: int = 8025,
     except KeyboardInterrupt:
         pass
     finally:
-        if on_main_thread:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)

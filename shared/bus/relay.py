@@ -103,8 +103,10 @@ class Relay:
         self._run_id = run_id
 
     def _restart_time(self) -> datetime:
+        """A moment no earlier than the new server's start (uptime is whole seconds, so +1 s):
+        rows published after it and re-sent too are only duplicates, which inboxes absorb."""
         uptime = int(self.client.info("server")["uptime_in_seconds"])
-        return utcnow() - timedelta(seconds=uptime + 1)
+        return utcnow() - timedelta(seconds=uptime - 1)
 
     def _unmark_window(self, session: Session, restarted_at: datetime) -> int:
         """Mark unsent again every row published within the window before the last one the old

@@ -175,15 +175,6 @@ def test_html_in_a_subject_is_escaped_on_every_page(sink, viewer):
         assert "<img" not in page
 
 
-def test_raw_source_is_served_as_plain_text(sink, viewer):
-    sent = multipart()
-    send(sink, sent)
-
-    response = viewer.get(f"/messages/{only_key(viewer)}/raw")
-    assert response.mimetype == "text/plain"
-    assert response.data == sent.as_bytes(policy=sent.policy.clone(linesep="\r\n"))
-
-
 def test_unknown_message_key_is_not_found(viewer):
     assert viewer.get("/messages/no-such-key").status_code == 404
 

