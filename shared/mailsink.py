@@ -8,6 +8,7 @@ import email
 import mailbox
 import re
 import signal
+import socket
 import threading
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -64,10 +65,7 @@ class MailSink:
             raise ValueError("MailSink needs a concrete port; bind 127.0.0.1:0 to find a free one")
         self.maildir, self.host, self.port = Path(maildir), host, port
         _box(self.maildir)
-        self._controller = Controller(
-            self, hostname=host, port=port, server_hostname="localhost",
-            authenticator=lambda *_: AuthResult(success=True), auth_require_tls=False)
-        self._running = False
+        self._controller: Controller | None = None
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
         """aiosmtpd hook: store the message data unchanged (tmp/ then rename: never half-read)."""
@@ -75,15 +73,30 @@ class MailSink:
         return "250 Message accepted for delivery"
 
     def start(self) -> None:
-        """Listen for SMTP; returns once the server answers connections."""
-        self._controller.start()
-        self._running = True
+        """Listen for SMTP; returns once the server answers connections (raises OSError if the
+        port is taken). A fresh Controller each time, as a stopped one cannot be restarted."""
+        if self._controller is not None:
+            raise RuntimeError("MailSink is already running")
+        # aiosmtpd only reports a failed bind after its 5 s ready timeout: find out at once.
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        with socket.create_server((self.host, self.port), family=family):
+            pass
+        controller = Controller(
+            self, hostname=self.host, port=self.port, server_hostname="localhost",
+            authenticator=lambda *_: AuthResult(success=True), auth_require_tls=False)
+        try:
+            controller.start()
+        except BaseException:
+            if not controller.loop.is_running():  # the bind failed: release the loop aiosmtpd made
+                controller.loop.close()
+            raise
+        self._controller = controller
 
     def stop(self) -> None:
         """Stop listening and release the port; calling it again does nothing."""
-        if self._running:
+        if self._controller is not None:
             self._controller.stop()
-            self._running = False
+            self._controller = None
 
     def messages(self) -> list[EmailMessage]:
         """Every captured message, parsed with `email.policy.default`, oldest first."""

@@ -108,16 +108,26 @@ def test_clear_deletes_every_captured_message(sink):
     assert sink.messages() == []
 
 
-def test_stopped_sink_refuses_connections_and_frees_its_port(tmp_path):
-    port = free_port()
-    with MailSink(tmp_path / "mail", port=port):
+def test_stopped_sink_refuses_connections_and_can_be_started_again(tmp_path):
+    sink = MailSink(tmp_path / "mail", port=free_port())
+    with sink:
         pass
 
     with pytest.raises(ConnectionRefusedError):
-        smtplib.SMTP("127.0.0.1", port, timeout=5)
-    with MailSink(tmp_path / "mail", port=port) as again:
-        send(again, multipart())
-    assert len(again.messages()) == 1
+        smtplib.SMTP("127.0.0.1", sink.port, timeout=5)
+    with sink:
+        send(sink, multipart())
+    assert len(sink.messages()) == 1
+
+
+def test_starting_on_a_port_in_use_raises(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        sink = MailSink(tmp_path / "mail", port=taken.getsockname()[1])
+        with pytest.raises(OSError, match="in use"):
+            sink.start()
+    sink.stop()  # nothing to stop: must not raise
 
 
 def test_port_zero_is_rejected_with_a_hint(tmp_path):
