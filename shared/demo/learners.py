@@ -26,7 +26,8 @@ FIRST_NAMES = (
     "Aisha", "Fatima", "Zainab", "Maryam", "Sana", "Priya", "Ayesha", "Zofia", "Natalia", "Shauna",
     "Oliver", "George", "Harry", "Jack", "Jacob", "Charlie", "Thomas", "James", "William", "Daniel",
     "Matthew", "Ryan", "Liam", "Connor", "Jordan", "Craig", "Paul", "Mark", "David", "Andrew",
-    "Mohammed", "Muhammad", "Imran", "Yusuf", "Hamza", "Ibrahim", "Amir", "Bilal", "Jakub", "Tomasz",
+    "Mohammed", "Muhammad", "Imran", "Yusuf", "Hamza", "Ibrahim", "Amir", "Bilal", "Jakub",
+    "Tomasz",
 )
 LAST_NAMES = (
     "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson",

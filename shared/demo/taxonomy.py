@@ -87,6 +87,7 @@ class Subject(NamedTuple):
     occupations: tuple[str, ...]
     levels: tuple[int, int] = (1, 6)
     degree: str = "BSc"
+    only: tuple[str, ...] = ()  # the qualification types it is taught in, when not all of them
 
 
 SUBJECTS: dict[str, tuple[Subject, ...]] = {
@@ -119,9 +120,11 @@ SUBJECTS: dict[str, tuple[Subject, ...]] = {
     ),
     HEALTH: (
         Subject("Nursing Associate", ("patient care", "clinical observations",
-                "medication administration", "infection control"), ("6131",), (5, 5)),
+                "medication administration", "infection control"), ("6131",), (5, 5),
+                only=("Foundation degree", "Apprenticeship")),
         Subject("Adult Nursing", ("patient care", "clinical observations", "care planning",
-                "medication administration"), ("2237",), (6, 6)),
+                "medication administration"), ("2237",), (6, 6),
+                only=("Bachelor's degree", "Apprenticeship")),
         Subject("Healthcare Science", ("laboratory skills", "phlebotomy", "infection control",
                 "data recording"), ("3111",), (3, 6)),
         Subject("Health and Social Care", ("safeguarding", "person-centred care",

@@ -1,0 +1,92 @@
+"""Celery over a real Redis broker: policy, sending after commit, a real worker, the attempt cap."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from services.catalogue.models import Provider
+from shared.bus.streams import ensure_groups_for, stream_name
+from shared.events import consumers_of
+from shared.tasks import DEAD_TASKS_STREAM, celery, enqueue_after_commit
+
+
+@pytest.fixture
+def broker(redis_url, redis_client):
+    assert celery.conf.broker_url == redis_url  # configured from REDIS_URL (tests/conftest.py)
+    return redis_client
+
+
+def queued(client) -> list[dict]:
+    return [json.loads(raw) for raw in client.lrange("celery", 0, -1)]
+
+
+def test_policy_is_json_only_late_ack_prefetch_one_and_visibility_above_time_limit():
+    conf = celery.conf
+    assert conf.task_serializer == "json"
+    assert conf.accept_content == ["json"]
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
+    assert {"bus.trim_streams", "bus.purge_handled"} <= {
+        entry["task"] for entry in conf.beat_schedule.values()}
+
+
+def test_task_enqueued_in_a_transaction_is_sent_only_after_commit(broker, catalogue_db):
+    from shared.bus.tasks import trim_streams
+
+    with catalogue_db.sessions() as session:
+        session.add(Provider(key="rolled-back", name="X", kind="itp"))
+        enqueue_after_commit(session, trim_streams)
+        session.rollback()
+    assert queued(broker) == []
+
+    with catalogue_db.sessions() as session:
+        session.add(Provider(key="committed", name="Y", kind="itp"))
+        enqueue_after_commit(session, trim_streams)
+        assert queued(broker) == []  # not before the commit
+        session.commit()
+    [message] = queued(broker)
+    assert message["headers"]["task"] == "bus.trim_streams"
+
+
+def wait_for(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_a_real_worker_runs_the_stream_trim_task(broker):
+    from shared.bus.tasks import trim_streams
+
+    stream = stream_name("catalogue")
+    ensure_groups_for(broker, "catalogue")
+    broker.xadd(stream, {"envelope": "{}"})
+    for group in consumers_of("catalogue"):  # every group has read and acknowledged the entry
+        for _, messages in broker.xreadgroup(group, "c", {stream: ">"}):
+            broker.xack(stream, group, *[m for m, _ in messages])
+
+    with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        trim_streams.delay()
+        wait_for(lambda: broker.xlen(stream) == 0)
+
+
+@pytest.mark.slow
+def test_a_task_delivered_more_often_than_the_cap_is_dead_lettered_not_run(broker, monkeypatch):
+    from shared.bus.tasks import trim_streams
+
+    monkeypatch.setenv("ROUTEWAYS_TASK_MAX_ATTEMPTS", "2")
+    # Two earlier deliveries of this task id died with their worker (SIGKILL, OOM): each counted
+    # its attempt and never reached the end that clears the count.
+    broker.set("routeways:task-attempts:same-task-id", 2)
+    with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        trim_streams.apply_async(task_id="same-task-id")  # redelivered a third time
+        wait_for(lambda: broker.exists(DEAD_TASKS_STREAM))
+    [(_, fields)] = broker.xrange(DEAD_TASKS_STREAM)
+    assert fields[b"task"] == b"bus.trim_streams"
+    assert fields[b"attempts"] == b"2"
