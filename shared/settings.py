@@ -30,7 +30,7 @@ def _boolean(raw: str) -> bool:
 _CASTS: dict[str, Callable[[str], Any]] = {"int": int, "float": float, "str": str, "bool": _boolean}
 
 
-def setting(env: str, default: Any, help: str) -> Any:  # noqa: A002 - mirrors argparse
+def setting(env: str, default: Any, help: str) -> Any:
     """Declare a settings field bound to the environment variable `env`."""
     return dataclasses.field(default=default, metadata={"env": env, "help": help})
 
@@ -56,22 +56,32 @@ class Settings:
         "ROUTEWAYS_ENV", "development", "development or production (production refuses dev secrets)"
     )
     redis_url: str = setting(
-        "REDIS_URL", "redis://127.0.0.1:6379/0", "Redis server for the event bus and the Celery broker"
+        "REDIS_URL",
+        "redis://127.0.0.1:6379/0",
+        "Redis server for the event bus and the Celery broker",
     )
     secret_key: str = setting(
-        "ROUTEWAYS_SECRET_KEY", "dev-only-secret", "Key that signs sessions and links; set it in production"
+        "ROUTEWAYS_SECRET_KEY",
+        "dev-only-secret",
+        "Key that signs sessions and links; set it in production",
     )
     bus_max_deliveries: int = setting(
-        "ROUTEWAYS_BUS_MAX_DELIVERIES", 5, "Deliveries of one event before it goes to the dead-letter stream"
+        "ROUTEWAYS_BUS_MAX_DELIVERIES",
+        5,
+        "Deliveries of one event before it goes to the dead-letter stream",
     )
     bus_retry_base_seconds: float = setting(
-        "ROUTEWAYS_BUS_RETRY_BASE_SECONDS", 1.0, "First retry delay of a failed event; doubles each time"
+        "ROUTEWAYS_BUS_RETRY_BASE_SECONDS",
+        1.0,
+        "First retry delay of a failed event; doubles each time",
     )
     bus_retry_max_seconds: float = setting(
         "ROUTEWAYS_BUS_RETRY_MAX_SECONDS", 60.0, "Longest retry delay of a failed event"
     )
     bus_handler_time_limit_seconds: float = setting(
-        "ROUTEWAYS_BUS_HANDLER_TIME_LIMIT_SECONDS", 30.0, "An event handler running longer is stopped and retried"
+        "ROUTEWAYS_BUS_HANDLER_TIME_LIMIT_SECONDS",
+        30.0,
+        "An event handler running longer is stopped and retried",
     )
     bus_reclaim_idle_seconds: float = setting(
         "ROUTEWAYS_BUS_RECLAIM_IDLE_SECONDS",
@@ -81,7 +91,7 @@ class Settings:
     bus_republish_window_seconds: float = setting(
         "ROUTEWAYS_BUS_REPUBLISH_WINDOW_SECONDS",
         5.0,
-        "After a Redis restart, events sent this long before it are sent again (AOF everysec loses ~1 s)",
+        "After a Redis restart, events sent this long before it are re-sent (everysec loses ~1 s)",
     )
     relay_poll_seconds: float = setting(
         "ROUTEWAYS_RELAY_POLL_SECONDS", 0.25, "How often a relay looks for unsent outbox rows"
@@ -93,10 +103,14 @@ class Settings:
         "ROUTEWAYS_TASK_MAX_ATTEMPTS", 3, "Deliveries of one Celery task before it is dead-lettered"
     )
 
-    smtp_host: str = setting("ROUTEWAYS_SMTP_HOST", "127.0.0.1", "SMTP server the notifier sends through")
+    smtp_host: str = setting(
+        "ROUTEWAYS_SMTP_HOST", "127.0.0.1", "SMTP server the notifier sends through"
+    )
     smtp_port: int = setting("ROUTEWAYS_SMTP_PORT", 1025, "SMTP port (the local sink listens here)")
     mail_viewer_port: int = setting(
-        "ROUTEWAYS_MAIL_VIEWER_PORT", 8025, "Port of the local sink's page for reading captured mail"
+        "ROUTEWAYS_MAIL_VIEWER_PORT",
+        8025,
+        "Port of the local sink's page for reading captured mail",
     )
 
     @classmethod
@@ -106,7 +120,9 @@ class Settings:
         for field in dataclasses.fields(cls):
             cast = _CASTS[field.type if isinstance(field.type, str) else field.type.__name__]
             rows.append(
-                Binding(field.name, field.metadata["env"], field.default, field.metadata["help"], cast)
+                Binding(
+                    field.name, field.metadata["env"], field.default, field.metadata["help"], cast
+                )
             )
         return rows
 
@@ -135,15 +151,17 @@ class Settings:
         """Refuse contradictory settings before any process starts with them."""
         if self.bus_reclaim_idle_seconds <= self.bus_handler_time_limit_seconds:
             raise SettingsError(
-                "ROUTEWAYS_BUS_RECLAIM_IDLE_SECONDS must exceed ROUTEWAYS_BUS_HANDLER_TIME_LIMIT_SECONDS, "
+                "ROUTEWAYS_BUS_RECLAIM_IDLE_SECONDS must exceed "
+                "ROUTEWAYS_BUS_HANDLER_TIME_LIMIT_SECONDS, "
                 "or a slow handler's event is taken from it while it still runs"
             )
-        if self.environment == "production" and self.secret_key == "dev-only-secret":
+        if self.environment == "production" and self.secret_key == "dev-only-secret":  # noqa: S105 - the check
             raise SettingsError("ROUTEWAYS_SECRET_KEY must be set in production")
 
     @property
     def celery_visibility_timeout(self) -> int:
-        """Seconds Redis hides a reserved task: above every task's time limit, so none runs twice."""
+        """Seconds Redis hides a reserved task: above every task's time limit, so that
+        no task runs twice."""
         return self.task_time_limit_seconds * 2 + 60
 
 

@@ -38,9 +38,18 @@ class AttemptCappedTask(Task):
         attempts = client.incr(key)
         client.expire(key, settings.celery_visibility_timeout * (settings.task_max_attempts + 1))
         if attempts > settings.task_max_attempts:
-            log.error("task %s[%s] refused after %d deliveries", self.name, self.request.id, attempts - 1)
-            client.xadd(DEAD_TASKS_STREAM, {"task": self.name, "id": self.request.id,
-                                            "args": repr(args)[:2000], "attempts": attempts - 1})
+            log.error(
+                "task %s[%s] refused after %d deliveries", self.name, self.request.id, attempts - 1
+            )
+            client.xadd(
+                DEAD_TASKS_STREAM,
+                {
+                    "task": self.name,
+                    "id": self.request.id,
+                    "args": repr(args)[:2000],
+                    "attempts": attempts - 1,
+                },
+            )
             return None
         result = super().__call__(*args, **kwargs)
         client.delete(key)

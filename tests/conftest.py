@@ -76,7 +76,8 @@ def _postgres_database() -> Iterator[str]:
         connection.execute(f'CREATE DATABASE "{name}"')
     try:
         yield admin.set(drivername="postgresql+psycopg", database=name).render_as_string(
-            hide_password=False)
+            hide_password=False
+        )
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -15,5 +15,10 @@ from shared.web import build_app
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The catalogue app: defaults, then ROUTEWAYS_* variables, then `config` (by field name)."""
     settings = CatalogueSettings.from_env(overrides=config)
-    return build_app("catalogue", settings, register_blueprints, title="Routeways catalogue",
-                     description="Providers' courses and the region's taxonomy.")
+    return build_app(
+        "catalogue",
+        settings,
+        register_blueprints,
+        title="Routeways catalogue",
+        description="Providers' courses and the region's taxonomy.",
+    )

@@ -48,17 +48,35 @@ def create_course(session: Session, new: NewCourse) -> Course:
     """Add a course; a published one is announced with `catalogue.course.published`."""
     if session.get(Provider, new.provider_id) is None:
         raise CatalogueError("provider_id", f"no provider {new.provider_id}")
-    duplicate = session.scalar(select(Course.id).where(
-        Course.provider_id == new.provider_id, Course.external_ref == new.external_ref))
+    duplicate = session.scalar(
+        select(Course.id).where(
+            Course.provider_id == new.provider_id, Course.external_ref == new.external_ref
+        )
+    )
     if duplicate is not None:
         raise CatalogueError("external_ref", f"provider already has a course {new.external_ref!r}")
     course = Course(**vars(new))
     session.add(course)
     session.flush()
     if course.status == "published":
-        OutboxEvent.publish(session, "catalogue.course.published", 1, _facts(course, {
-            "changed_fields": ["title", "qualification_type", "rqf_level", "route_kind", "sector",
-                               "status"]}))
+        OutboxEvent.publish(
+            session,
+            "catalogue.course.published",
+            1,
+            _facts(
+                course,
+                {
+                    "changed_fields": [
+                        "title",
+                        "qualification_type",
+                        "rqf_level",
+                        "route_kind",
+                        "sector",
+                        "status",
+                    ]
+                },
+            ),
+        )
     return course
 
 
@@ -79,8 +97,9 @@ def get_course(session: Session, course_id: int) -> Course:
     return course
 
 
-def list_courses(session: Session, provider_id: int | None, status: str | None,
-                 limit: int, offset: int) -> list[Course]:
+def list_courses(
+    session: Session, provider_id: int | None, status: str | None, limit: int, offset: int
+) -> list[Course]:
     query = select(Course).order_by(Course.id).limit(limit).offset(offset)
     if provider_id is not None:
         query = query.where(Course.provider_id == provider_id)

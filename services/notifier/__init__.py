@@ -15,5 +15,10 @@ from shared.web import build_app
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The notifier app: defaults, then ROUTEWAYS_* variables, then `config` (by field name)."""
     settings = NotifierSettings.from_env(overrides=config)
-    return build_app("notifier", settings, register_blueprints, title="Routeways notifier",
-                     description="Digests and alerts by email.")
+    return build_app(
+        "notifier",
+        settings,
+        register_blueprints,
+        title="Routeways notifier",
+        description="Digests and alerts by email.",
+    )

@@ -29,14 +29,24 @@ def on_learner_erased(event: Envelope, session: Session) -> None:
 def on_recommendations_updated(event: Envelope, session: Session) -> None:
     p = event.payload
     for rank, course_id in enumerate(p["top_course_ids"], start=1):
-        session.add(DigestItem(event_id=event.id, learner_id=p["learner_id"], course_id=course_id,
-                               rank=rank, model_version=p["model_version"]))
+        session.add(
+            DigestItem(
+                event_id=event.id,
+                learner_id=p["learner_id"],
+                course_id=course_id,
+                rank=rank,
+                model_version=p["model_version"],
+            )
+        )
 
 
 def on_routes_updated(event: Envelope, session: Session) -> None:
     p = event.payload
-    session.add(RouteChange(event_id=event.id, learner_id=p["learner_id"], target=p["target"],
-                            changes=p["changes"]))
+    session.add(
+        RouteChange(
+            event_id=event.id, learner_id=p["learner_id"], target=p["target"], changes=p["changes"]
+        )
+    )
 
 
 HANDLERS = {

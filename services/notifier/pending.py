@@ -11,8 +11,14 @@ from services.notifier.models import DigestItem, RouteChange
 
 
 def pending_for(session: Session, learner_id: int) -> dict[str, Any]:
-    items = session.scalars(select(DigestItem).where(DigestItem.learner_id == learner_id)
-                            .order_by(DigestItem.created_at.desc(), DigestItem.rank)).all()
-    changes = session.scalars(select(RouteChange).where(RouteChange.learner_id == learner_id)
-                              .order_by(RouteChange.created_at.desc())).all()
+    items = session.scalars(
+        select(DigestItem)
+        .where(DigestItem.learner_id == learner_id)
+        .order_by(DigestItem.created_at.desc(), DigestItem.rank)
+    ).all()
+    changes = session.scalars(
+        select(RouteChange)
+        .where(RouteChange.learner_id == learner_id)
+        .order_by(RouteChange.created_at.desc())
+    ).all()
     return {"learner_id": learner_id, "digest_items": items, "route_changes": changes}

@@ -15,5 +15,10 @@ from shared.web import build_app
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The profile app: defaults, then ROUTEWAYS_* variables, then `config` (by field name)."""
     settings = ProfileSettings.from_env(overrides=config)
-    return build_app("profile", settings, register_blueprints, title="Routeways profile",
-                     description="Learners, interactions, advisers and consent.")
+    return build_app(
+        "profile",
+        settings,
+        register_blueprints,
+        title="Routeways profile",
+        description="Learners, interactions, advisers and consent.",
+    )

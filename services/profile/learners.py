@@ -37,9 +37,12 @@ class NewLearner:
 def shared_attributes(learner: Learner) -> dict[str, Any]:
     """What other services may know of a learner."""
     return {
-        "occupation_code": learner.occupation_code, "rqf_level": learner.rqf_level,
-        "postcode_district": learner.postcode_district, "goals": list(learner.goals),
-        "route_preference": learner.route_preference, "constraints": dict(learner.constraints),
+        "occupation_code": learner.occupation_code,
+        "rqf_level": learner.rqf_level,
+        "postcode_district": learner.postcode_district,
+        "goals": list(learner.goals),
+        "route_preference": learner.route_preference,
+        "constraints": dict(learner.constraints),
         "consent": dict(learner.consent),
     }
 
@@ -52,8 +55,12 @@ def register_learner(session: Session, new: NewLearner) -> Learner:
     session.add(learner)
     session.flush()
     attributes = shared_attributes(learner)
-    OutboxEvent.publish(session, "profile.learner.registered", 1, {
-        "learner_id": learner.id, "changed_fields": sorted(attributes), "attributes": attributes})
+    OutboxEvent.publish(
+        session,
+        "profile.learner.registered",
+        1,
+        {"learner_id": learner.id, "changed_fields": sorted(attributes), "attributes": attributes},
+    )
     return learner
 
 

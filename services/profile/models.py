@@ -39,7 +39,8 @@ class Learner(Base):
 
     @property
     def postcode_district(self) -> str:
-        """The outward code ("PR1 2HE" -> "PR1"): coarse enough to share, fine enough for distance."""
+        """The outward code ("PR1 2HE" -> "PR1"): coarse enough to share, fine enough for
+        distance."""
         return self.postcode.split()[0].upper()
 
 
@@ -49,7 +50,9 @@ class Interaction(Base):
     __tablename__ = "interactions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), index=True
+    )
     course_id: Mapped[int] = mapped_column(Integer, index=True)
     kind: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(32))

@@ -15,5 +15,10 @@ from shared.web import build_app
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The recommender app: defaults, then ROUTEWAYS_* variables, then `config` (by field name)."""
     settings = RecommenderSettings.from_env(overrides=config)
-    return build_app("recommender", settings, register_blueprints, title="Routeways recommender",
-                     description="Course recommendations and reskilling routes.")
+    return build_app(
+        "recommender",
+        settings,
+        register_blueprints,
+        title="Routeways recommender",
+        description="Course recommendations and reskilling routes.",
+    )

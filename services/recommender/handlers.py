@@ -12,12 +12,16 @@ from shared.events import Envelope
 
 def on_course_published(event: Envelope, session: Session) -> None:
     p = event.payload
-    read_model.record_course(session, p["course_id"], p["provider_id"], "published", p["changed_fields"])
+    read_model.record_course(
+        session, p["course_id"], p["provider_id"], "published", p["changed_fields"]
+    )
 
 
 def on_course_updated(event: Envelope, session: Session) -> None:
     p = event.payload
-    read_model.record_course(session, p["course_id"], p["provider_id"], "published", p["changed_fields"])
+    read_model.record_course(
+        session, p["course_id"], p["provider_id"], "published", p["changed_fields"]
+    )
 
 
 def on_course_withdrawn(event: Envelope, session: Session) -> None:
@@ -39,8 +43,14 @@ def on_learner_erased(event: Envelope, session: Session) -> None:
 
 def on_interaction_recorded(event: Envelope, session: Session) -> None:
     p = event.payload
-    read_model.record_interaction(session, p["interaction_id"], p["learner_id"], p["course_id"],
-                                  p["kind"], datetime.fromisoformat(p["occurred_at"]))
+    read_model.record_interaction(
+        session,
+        p["interaction_id"],
+        p["learner_id"],
+        p["course_id"],
+        p["kind"],
+        datetime.fromisoformat(p["occurred_at"]),
+    )
 
 
 HANDLERS = {

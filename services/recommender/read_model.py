@@ -15,8 +15,9 @@ from services.recommender.models import CourseView, InteractionView, LearnerView
 from shared.events import utcnow
 
 
-def record_course(session: Session, course_id: int, provider_id: int, status: str,
-                  changed_fields: list[str]) -> None:
+def record_course(
+    session: Session, course_id: int, provider_id: int, status: str, changed_fields: list[str]
+) -> None:
     view = session.get(CourseView, course_id) or CourseView(course_id=course_id)
     view.provider_id = provider_id
     view.status = status
@@ -38,10 +39,23 @@ def forget_learner(session: Session, learner_id: int) -> None:
     session.execute(delete(LearnerView).where(LearnerView.learner_id == learner_id))
 
 
-def record_interaction(session: Session, interaction_id: int, learner_id: int, course_id: int,
-                       kind: str, occurred_at: datetime) -> None:
-    session.merge(InteractionView(interaction_id=interaction_id, learner_id=learner_id,
-                                  course_id=course_id, kind=kind, occurred_at=occurred_at))
+def record_interaction(
+    session: Session,
+    interaction_id: int,
+    learner_id: int,
+    course_id: int,
+    kind: str,
+    occurred_at: datetime,
+) -> None:
+    session.merge(
+        InteractionView(
+            interaction_id=interaction_id,
+            learner_id=learner_id,
+            course_id=course_id,
+            kind=kind,
+            occurred_at=occurred_at,
+        )
+    )
 
 
 def record_taxonomy(session: Session, version: str, counts: dict[str, int]) -> None:
@@ -53,7 +67,9 @@ def counts(session: Session) -> dict[str, int]:
     return {
         "courses": session.scalar(select(func.count()).select_from(CourseView)) or 0,
         "published_courses": session.scalar(
-            select(func.count()).select_from(CourseView).where(CourseView.status == "published")) or 0,
+            select(func.count()).select_from(CourseView).where(CourseView.status == "published")
+        )
+        or 0,
         "learners": session.scalar(select(func.count()).select_from(LearnerView)) or 0,
         "interactions": session.scalar(select(func.count()).select_from(InteractionView)) or 0,
     }

@@ -10,6 +10,8 @@ class RecommenderSettings(ServiceSettings):
     service = "recommender"
 
     database_url: str = setting(
-        "ROUTEWAYS_RECOMMENDER_DATABASE_URL", "sqlite:///var/recommender.sqlite3", "Recommender database"
+        "ROUTEWAYS_RECOMMENDER_DATABASE_URL",
+        "sqlite:///var/recommender.sqlite3",
+        "Recommender database",
     )
     port: int = setting("ROUTEWAYS_RECOMMENDER_PORT", 8003, "Recommender HTTP port")

@@ -1,1 +1,1 @@
-"""The event bus: transactional outbox -> relay -> Redis Streams -> consumer groups with an inbox."""
+"""The event bus: outbox -> relay -> Redis Streams -> consumer groups + inbox."""

@@ -62,7 +62,7 @@ class ConsumerPolicy:
         return int(min(delay, self.retry_max_seconds) * 1000)
 
 
-class HandlerTimeout(Exception):
+class HandlerTimeout(Exception):  # noqa: N818 - reads as what happened
     """A handler ran past the time limit."""
 
 
@@ -128,16 +128,23 @@ class Consumer:
             except redis.ResponseError as error:
                 if "NOGROUP" not in str(error):
                     raise
-                log.warning("consumer %s: stream or group vanished (Redis restart?); recreating", self.group)
+                log.warning(
+                    "consumer %s: stream or group vanished (Redis restart?); recreating", self.group
+                )
                 ready = False
 
     def run_once(self) -> int:
-        """Retry due failures, reclaim abandoned messages, then read new ones; return count handled."""
+        """Retry due failures, reclaim abandoned messages, read new ones; return how many."""
         handled = 0
         for stream in self.streams:
             handled += self._retry_due(stream) + self._reclaim(stream)
-        response = self.client.xreadgroup(self.group, self.name, dict.fromkeys(self.streams, ">"),
-                                          count=self.policy.batch_size, block=self.policy.block_ms)
+        response = self.client.xreadgroup(
+            self.group,
+            self.name,
+            dict.fromkeys(self.streams, ">"),
+            count=self.policy.batch_size,
+            block=self.policy.block_ms,
+        )
         for stream, messages in response or []:
             for message_id, fields in messages:
                 self._handle(_text(stream), _text(message_id), fields, deliveries=1)
@@ -146,14 +153,22 @@ class Consumer:
 
     def _retry_due(self, stream: str) -> int:
         """Claim again this member's own failed messages whose backoff has passed."""
-        pending = self.client.xpending_range(stream, self.group, min="-", max="+",
-                                             count=self.policy.batch_size, consumername=self.name)
+        pending = self.client.xpending_range(
+            stream,
+            self.group,
+            min="-",
+            max="+",
+            count=self.policy.batch_size,
+            consumername=self.name,
+        )
         handled = 0
         for entry in pending:
             if entry["time_since_delivered"] < self.policy.backoff_ms(entry["times_delivered"]):
                 continue
             message_id = _text(entry["message_id"])
-            for claimed_id, fields in self.client.xclaim(stream, self.group, self.name, 0, [message_id]):
+            for claimed_id, fields in self.client.xclaim(
+                stream, self.group, self.name, 0, [message_id]
+            ):
                 self._handle(stream, _text(claimed_id), fields, entry["times_delivered"] + 1)
                 handled += 1
         return handled
@@ -161,19 +176,24 @@ class Consumer:
     def _reclaim(self, stream: str) -> int:
         """Take over messages other members left pending past the reclaim threshold."""
         idle_ms = int(self.policy.reclaim_idle_seconds * 1000)
-        reply = self.client.xautoclaim(stream, self.group, self.name, idle_ms, "0-0",
-                                       count=self.policy.batch_size)
+        reply = self.client.xautoclaim(
+            stream, self.group, self.name, idle_ms, "0-0", count=self.policy.batch_size
+        )
         handled = 0
         for message_id, fields in reply[1]:
             message_id = _text(message_id)
             info = self.client.xpending_range(stream, self.group, message_id, message_id, 1)
             deliveries = info[0]["times_delivered"] if info else 1
-            log.warning("consumer %s: reclaimed %s (delivery %d)", self.group, message_id, deliveries)
+            log.warning(
+                "consumer %s: reclaimed %s (delivery %d)", self.group, message_id, deliveries
+            )
             self._handle(stream, message_id, fields, deliveries)
             handled += 1
         return handled
 
-    def _handle(self, stream: str, message_id: str, fields: Mapping | None, deliveries: int) -> None:
+    def _handle(
+        self, stream: str, message_id: str, fields: Mapping | None, deliveries: int
+    ) -> None:
         raw = _text((fields or {}).get(b"envelope", (fields or {}).get("envelope", b"")))
         try:
             event = _read(raw)
@@ -185,17 +205,26 @@ class Consumer:
             self.client.xack(stream, self.group, message_id)  # another group's event on this stream
             return
         if deliveries > self.policy.max_deliveries:
-            error = self._errors.pop(message_id, "delivered too often without success (crash or timeout)")
+            error = self._errors.pop(
+                message_id, "delivered too often without success (crash or timeout)"
+            )
             self._dead_letter(stream, message_id, raw, error, deliveries)
             return
         try:
             self._apply(handler, event)
-        except Exception as error:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
+        except Exception as error:
             if self._already_handled(event):
-                self.client.xack(stream, self.group, message_id)  # lost an inbox race: the other won
+                self.client.xack(
+                    stream, self.group, message_id
+                )  # lost an inbox race: the other won
                 return
-            log.exception("consumer %s: %s %s failed (delivery %d)", self.group, event.type, event.id,
-                          deliveries)
+            log.exception(
+                "consumer %s: %s %s failed (delivery %d)",
+                self.group,
+                event.type,
+                event.id,
+                deliveries,
+            )
             if deliveries >= self.policy.max_deliveries:
                 self._dead_letter(stream, message_id, raw, repr(error), deliveries)
             else:
@@ -208,8 +237,11 @@ class Consumer:
         """Run the handler and record the inbox row in one transaction."""
         token = correlation_id.set(event.correlation_id)
         try:
-            with time_limit(self.policy.handler_time_limit_seconds), self.sessions() as session, \
-                    session.begin():
+            with (
+                time_limit(self.policy.handler_time_limit_seconds),
+                self.sessions() as session,
+                session.begin(),
+            ):
                 if first_time(session, self.inbox, event):
                     handler(event, session)
         finally:
@@ -217,17 +249,31 @@ class Consumer:
 
     def _already_handled(self, event: Envelope) -> bool:
         with self.sessions() as session:
-            found = session.scalar(select(self.inbox.event_id).where(self.inbox.event_id == event.id))
+            found = session.scalar(
+                select(self.inbox.event_id).where(self.inbox.event_id == event.id)
+            )
             return found is not None
 
-    def _dead_letter(self, stream: str, message_id: str, raw: str, error: str, deliveries: int) -> None:
+    def _dead_letter(
+        self, stream: str, message_id: str, raw: str, error: str, deliveries: int
+    ) -> None:
         """Move the message to the group's dead-letter stream and acknowledge it, atomically."""
-        log.error("consumer %s: dead-lettering %s from %s: %s", self.group, message_id, stream, error)
+        log.error(
+            "consumer %s: dead-lettering %s from %s: %s", self.group, message_id, stream, error
+        )
         pipe = self.client.pipeline(transaction=True)
-        pipe.xadd(dead_letter_stream(self.group), {
-            "envelope": raw, "error": error[:4000], "stream": stream, "message_id": message_id,
-            "group": self.group, "deliveries": deliveries, "failed_at": utcnow().isoformat(),
-        })
+        pipe.xadd(
+            dead_letter_stream(self.group),
+            {
+                "envelope": raw,
+                "error": error[:4000],
+                "stream": stream,
+                "message_id": message_id,
+                "group": self.group,
+                "deliveries": deliveries,
+                "failed_at": utcnow().isoformat(),
+            },
+        )
         pipe.xack(stream, self.group, message_id)
         pipe.execute()
 
@@ -237,4 +283,3 @@ def _read(raw: str) -> Envelope:
     event = envelope_from_json(raw)
     validate_payload(event.type, event.version, event.payload)
     return event
-

@@ -33,7 +33,8 @@ def first_time(session: Session, inbox_model: type[InboxMixin], event: Envelope)
     seen = session.scalar(select(inbox_model.event_id).where(inbox_model.event_id == event.id))
     if seen is not None:
         return False
-    session.add(inbox_model(event_id=event.id, type=event.type, version=event.version,
-                            handled_at=utcnow()))
+    session.add(
+        inbox_model(event_id=event.id, type=event.type, version=event.version, handled_at=utcnow())
+    )
     session.flush()
     return True

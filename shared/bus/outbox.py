@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, ClassVar, Self
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from shared.db import UtcDateTime
@@ -41,26 +41,40 @@ class OutboxMixin:
         return (Index(f"ix_{cls.__tablename__}_published_at", "published_at"),)
 
     @classmethod
-    def publish(cls, session: Session, event_type: str, version: int, payload: dict[str, Any]) -> Self:
+    def publish(
+        cls, session: Session, event_type: str, version: int, payload: dict[str, Any]
+    ) -> Self:
         """Validate and record an event in the caller's transaction."""
-        event = make_event(event_type, version, payload, producer=cls.producer,
-                           correlation_id=correlation_id.get())
+        event = make_event(
+            event_type, version, payload, producer=cls.producer, correlation_id=correlation_id.get()
+        )
         return cls.record(session, event)
 
     @classmethod
     def record(cls, session: Session, event: Envelope) -> Self:
         """Add an already-built event to the caller's session (no commit)."""
-        row = cls(event_id=event.id, type=event.type, version=event.version,
-                  occurred_at=event.occurred_at, correlation_id=event.correlation_id,
-                  payload=event.payload)
+        row = cls(
+            event_id=event.id,
+            type=event.type,
+            version=event.version,
+            occurred_at=event.occurred_at,
+            correlation_id=event.correlation_id,
+            payload=event.payload,
+        )
         session.add(row)
         return row
 
     def envelope_json(self) -> str:
         """The wire form, rebuilt from the row exactly as it was recorded."""
-        return Envelope(id=self.event_id, type=self.type, version=self.version,
-                        producer=self.producer, payload=self.payload,
-                        occurred_at=self.occurred_at, correlation_id=self.correlation_id).to_json()
+        return Envelope(
+            id=self.event_id,
+            type=self.type,
+            version=self.version,
+            producer=self.producer,
+            payload=self.payload,
+            occurred_at=self.occurred_at,
+            correlation_id=self.correlation_id,
+        ).to_json()
 
 
 class RelayCheckpointMixin:
@@ -73,4 +87,3 @@ class RelayCheckpointMixin:
     stream: Mapped[str] = mapped_column(String(128), primary_key=True)
     redis_run_id: Mapped[str] = mapped_column(String(64), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
-

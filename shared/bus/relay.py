@@ -93,11 +93,18 @@ class Relay:
         with self.sessions() as session, session.begin():
             saved = session.get(self.checkpoint, self.stream)
             if saved is None:
-                session.add(self.checkpoint(stream=self.stream, redis_run_id=run_id, updated_at=utcnow()))
+                session.add(
+                    self.checkpoint(stream=self.stream, redis_run_id=run_id, updated_at=utcnow())
+                )
             elif saved.redis_run_id != run_id:
                 resent = self._unmark_window(session, self._restart_time())
-                log.warning("relay %s: Redis restarted (run_id %s -> %s); re-sending %d events",
-                            self.stream, saved.redis_run_id, run_id, resent)
+                log.warning(
+                    "relay %s: Redis restarted (run_id %s -> %s); re-sending %d events",
+                    self.stream,
+                    saved.redis_run_id,
+                    run_id,
+                    resent,
+                )
                 saved.redis_run_id = run_id
                 saved.updated_at = utcnow()
         self._run_id = run_id
@@ -112,7 +119,9 @@ class Relay:
         """Mark unsent again every row published within the window before the last one the old
         server received; the next pass re-sends them in their original order."""
         last_before = session.scalar(
-            select(func.max(self.outbox.published_at)).where(self.outbox.published_at <= restarted_at)
+            select(func.max(self.outbox.published_at)).where(
+                self.outbox.published_at <= restarted_at
+            )
         )
         if last_before is None:
             return 0

@@ -40,10 +40,16 @@ def purge_handled() -> dict[str, int]:
     for spec in all_specs():
         database = spec.database()
         with database.session_scope() as session:
-            outbox = session.execute(delete(spec.models.OutboxEvent).where(
-                spec.models.OutboxEvent.published_at < now - OUTBOX_RETENTION))
-            inbox = session.execute(delete(spec.models.InboxEntry).where(
-                spec.models.InboxEntry.handled_at < now - INBOX_RETENTION))
+            outbox = session.execute(
+                delete(spec.models.OutboxEvent).where(
+                    spec.models.OutboxEvent.published_at < now - OUTBOX_RETENTION
+                )
+            )
+            inbox = session.execute(
+                delete(spec.models.InboxEntry).where(
+                    spec.models.InboxEntry.handled_at < now - INBOX_RETENTION
+                )
+            )
             purged[spec.name] = outbox.rowcount + inbox.rowcount
         database.dispose()
     return purged

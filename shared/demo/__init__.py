@@ -57,8 +57,9 @@ DEFAULT_REFERENCE = datetime(2026, 11, 1, tzinfo=UTC)
 """The fixed "now" the demo history ends at; never the wall clock, so output never drifts."""
 
 
-def generate(seed: int = 7, learners: int = 1500, courses: int = 240,
-             reference: datetime = DEFAULT_REFERENCE) -> DemoDataSet:
+def generate(
+    seed: int = 7, learners: int = 1500, courses: int = 240, reference: datetime = DEFAULT_REFERENCE
+) -> DemoDataSet:
     """Build the demo data set for ``seed``: ``courses`` courses, ``learners`` learners.
 
     ``seed`` must be a non-negative integer; ``reference`` must be timezone-aware (it is

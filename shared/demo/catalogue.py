@@ -32,7 +32,11 @@ from shared.demo.taxonomy import (
 )
 
 FUNDING: tuple[str, ...] = (
-    "free-16-19", "fully-funded", "advanced-learner-loan", "student-loan", "employer-funded",
+    "free-16-19",
+    "fully-funded",
+    "advanced-learner-loan",
+    "student-loan",
+    "employer-funded",
     "fee-paying",
 )
 DELIVERY_MODES: tuple[str, ...] = ("classroom", "online", "blended", "workplace")
@@ -53,38 +57,60 @@ class Qualification(NamedTuple):
 
 
 QUALIFICATIONS: dict[str, Qualification] = {
-    "A level": Qualification({3: 1}, "academic", {"fe-college": 1.0}, {"classroom": 1},
-                             tuple(A_LEVEL_SUBJECTS)),
+    "A level": Qualification(
+        {3: 1}, "academic", {"fe-college": 1.0}, {"classroom": 1}, tuple(A_LEVEL_SUBJECTS)
+    ),
     "T Level": Qualification({3: 1}, "technical", {"fe-college": 0.9}, {"classroom": 1}),
-    "BTEC": Qualification({2: 1, 3: 1.4}, "technical", {"fe-college": 1.6},
-                          {"classroom": 0.85, "blended": 0.15}),
-    "Access to HE": Qualification({3: 1}, "academic", {"fe-college": 0.8},
-                                  {"classroom": 0.6, "blended": 0.25, "online": 0.15}),
-    "HTQ": Qualification({4: 1.5, 5: 1}, "technical", {"fe-college": 0.8, "university": 0.4},
-                         {"classroom": 0.5, "blended": 0.4, "online": 0.1}),
-    "Foundation degree": Qualification({5: 1}, "both", {"fe-college": 0.5, "university": 0.6},
-                                       {"classroom": 0.65, "blended": 0.35}),
-    "Bachelor's degree": Qualification({6: 1}, "academic",
-                                       {"fe-college": 0.4, "university": 4.0},
-                                       {"classroom": 0.85, "blended": 0.1, "online": 0.05}),
-    "Apprenticeship": Qualification({2: 3, 3: 4, 4: 1.5, 5: 1, 6: 1}, "technical",
-                                    {"fe-college": 1.6, "university": 1.4, "itp": 2.0,
-                                     "employer-academy": 3.0}, {"workplace": 1}),
-    "Skills Bootcamp": Qualification({3: 2, 4: 1, 5: 0.5}, "technical",
-                                     {"fe-college": 0.8, "itp": 1.5},
-                                     {"online": 0.45, "blended": 0.35, "classroom": 0.2},
-                                     (DIGITAL, ENGINEERING, CONSTRUCTION, BUSINESS, CREATIVE)),
-    "Short course": Qualification({1: 1, 2: 1.5, 3: 1}, "both",
-                                  {"fe-college": 1.4, "university": 0.8, "itp": 1.0,
-                                   "employer-academy": 1.0},
-                                  {"classroom": 0.45, "online": 0.35, "blended": 0.2}),
+    "BTEC": Qualification(
+        {2: 1, 3: 1.4}, "technical", {"fe-college": 1.6}, {"classroom": 0.85, "blended": 0.15}
+    ),
+    "Access to HE": Qualification(
+        {3: 1}, "academic", {"fe-college": 0.8}, {"classroom": 0.6, "blended": 0.25, "online": 0.15}
+    ),
+    "HTQ": Qualification(
+        {4: 1.5, 5: 1},
+        "technical",
+        {"fe-college": 0.8, "university": 0.4},
+        {"classroom": 0.5, "blended": 0.4, "online": 0.1},
+    ),
+    "Foundation degree": Qualification(
+        {5: 1}, "both", {"fe-college": 0.5, "university": 0.6}, {"classroom": 0.65, "blended": 0.35}
+    ),
+    "Bachelor's degree": Qualification(
+        {6: 1},
+        "academic",
+        {"fe-college": 0.4, "university": 4.0},
+        {"classroom": 0.85, "blended": 0.1, "online": 0.05},
+    ),
+    "Apprenticeship": Qualification(
+        {2: 3, 3: 4, 4: 1.5, 5: 1, 6: 1},
+        "technical",
+        {"fe-college": 1.6, "university": 1.4, "itp": 2.0, "employer-academy": 3.0},
+        {"workplace": 1},
+    ),
+    "Skills Bootcamp": Qualification(
+        {3: 2, 4: 1, 5: 0.5},
+        "technical",
+        {"fe-college": 0.8, "itp": 1.5},
+        {"online": 0.45, "blended": 0.35, "classroom": 0.2},
+        (DIGITAL, ENGINEERING, CONSTRUCTION, BUSINESS, CREATIVE),
+    ),
+    "Short course": Qualification(
+        {1: 1, 2: 1.5, 3: 1},
+        "both",
+        {"fe-college": 1.4, "university": 0.8, "itp": 1.0, "employer-academy": 1.0},
+        {"classroom": 0.45, "online": 0.35, "blended": 0.2},
+    ),
 }
 
 _ACCESS_TITLES = {
-    DIGITAL: ("Computing",), ENGINEERING: ("Engineering",),
+    DIGITAL: ("Computing",),
+    ENGINEERING: ("Engineering",),
     HEALTH: ("Nursing and Midwifery", "Health Professions", "Science"),
-    CONSTRUCTION: ("Construction and the Built Environment",), BUSINESS: ("Business",),
-    EDUCATION: ("Education Professions",), AGRICULTURE: ("Science",),
+    CONSTRUCTION: ("Construction and the Built Environment",),
+    BUSINESS: ("Business",),
+    EDUCATION: ("Education Professions",),
+    AGRICULTURE: ("Science",),
     CREATIVE: ("Art and Design",),
 }
 _FOUNDATION_PREFIX = {"BSc": "FdSc", "BA": "FdA", "BEng": "FdEng"}
@@ -105,21 +131,28 @@ def _levels_for(qualification: str, kind: str) -> dict[int, float]:
 
 
 def _fitting_subjects(sector: str, qualification: str, levels: dict[int, float]) -> list[Subject]:
-    return [s for s in SUBJECTS[sector]
-            if any(s.levels[0] <= lvl <= s.levels[1] for lvl in levels)
-            and (not s.only or qualification in s.only)]
+    return [
+        s
+        for s in SUBJECTS[sector]
+        if any(s.levels[0] <= lvl <= s.levels[1] for lvl in levels)
+        and (not s.only or qualification in s.only)
+    ]
 
 
-def _title(rng: np.random.Generator, qualification: str, sector: str, subject: Subject,
-           level: int) -> str:
+def _title(
+    rng: np.random.Generator, qualification: str, sector: str, subject: Subject, level: int
+) -> str:
     name = subject.name
     if qualification == "A level":
         return f"A level {rng.choice(A_LEVEL_SUBJECTS[sector])}"
     if qualification == "T Level":
         return f"T Level in {rng.choice(T_LEVELS[sector])}"
     if qualification == "BTEC":
-        return (f"BTEC Level 3 National Extended Diploma in {name}" if level == 3
-                else f"BTEC Level 2 Diploma in {name}")
+        return (
+            f"BTEC Level 3 National Extended Diploma in {name}"
+            if level == 3
+            else f"BTEC Level 2 Diploma in {name}"
+        )
     if qualification == "Access to HE":
         return f"Access to HE Diploma ({rng.choice(_ACCESS_TITLES[sector])})"
     if qualification == "HTQ":
@@ -134,11 +167,13 @@ def _title(rng: np.random.Generator, qualification: str, sector: str, subject: S
     if qualification == "Skills Bootcamp":
         return f"Skills Bootcamp in {name}"
     return {1: f"Introduction to {name}", 2: f"Level 2 Certificate in {name}"}.get(
-        level, f"Level 3 Award in {name}")
+        level, f"Level 3 Award in {name}"
+    )
 
 
-def _schedule(rng: np.random.Generator, qualification: str, level: int,
-              mode: str) -> tuple[int, int]:
+def _schedule(
+    rng: np.random.Generator, qualification: str, level: int, mode: str
+) -> tuple[int, int]:
     """(duration_weeks, hours_per_week); an academic year is about 35 teaching weeks."""
     part_time = rng.random() < 0.3
     if qualification in ("A level", "T Level"):
@@ -162,8 +197,7 @@ def _schedule(rng: np.random.Generator, qualification: str, level: int,
     return int(rng.integers(4, 13)), int(rng.integers(2, 7))
 
 
-def _price(rng: np.random.Generator, qualification: str, level: int,
-           kind: str) -> tuple[int, str]:
+def _price(rng: np.random.Generator, qualification: str, level: int, kind: str) -> tuple[int, str]:
     """(cost_pence, funding): what the learner, or a loan in their name, pays in total."""
     # Fees follow the full-time years; part-time study spreads the same total over longer.
     years = {"HTQ": level - 3, "Foundation degree": 2}.get(qualification, 3)
@@ -176,8 +210,11 @@ def _price(rng: np.random.Generator, qualification: str, level: int,
     if qualification == "Access to HE":
         return int(rng.integers(58, 77)) * 5_000, "advanced-learner-loan"  # GBP 2,900-3,800
     if qualification in ("HTQ", "Foundation degree", "Bachelor's degree"):
-        per_year = (DEGREE_FEE_PENCE_PER_YEAR if kind == "university"
-                    else int(rng.integers(24, 37)) * 25_000)  # university centres: 6,000-9,000
+        per_year = (
+            DEGREE_FEE_PENCE_PER_YEAR
+            if kind == "university"
+            else int(rng.integers(24, 37)) * 25_000
+        )  # university centres: 6,000-9,000
         return per_year * years, "student-loan"
     if level <= 2 and rng.random() < 0.45:
         return 0, "fully-funded"  # the adult skills fund pays for many entry-level short courses
@@ -189,16 +226,28 @@ def _lower_first(title: str) -> str:
     return title if title[1:2].isupper() else title[:1].lower() + title[1:]
 
 
-def _summary(course_title: str, provider: str, campus: str | None, mode: str, weeks: int,
-             skills: tuple[str, ...], occupations: tuple[str, ...]) -> str:
+def _summary(
+    course_title: str,
+    provider: str,
+    campus: str | None,
+    mode: str,
+    weeks: int,
+    skills: tuple[str, ...],
+    occupations: tuple[str, ...],
+) -> str:
     where = f" at {campus}" if campus else ""
-    how = {"classroom": "taught in the classroom", "online": "studied online",
-           "blended": "taught partly on campus and partly online",
-           "workplace": "learned mostly on the job"}[mode]
+    how = {
+        "classroom": "taught in the classroom",
+        "online": "studied online",
+        "blended": "taught partly on campus and partly online",
+        "workplace": "learned mostly on the job",
+    }[mode]
     roles = ", ".join(_lower_first(OCCUPATIONS[code]) for code in occupations)
-    return (f"{course_title} with {provider}{where}, {how} over {weeks} weeks. "
-            f"Covers {', '.join(skills[:-1])} and {skills[-1]}; "
-            f"leads towards work such as {roles}.")
+    return (
+        f"{course_title} with {provider}{where}, {how} over {weeks} weeks. "
+        f"Covers {', '.join(skills[:-1])} and {skills[-1]}; "
+        f"leads towards work such as {roles}."
+    )
 
 
 def _course(rng: np.random.Generator, profile: ProviderProfile, number: int) -> DemoCourse:
@@ -219,11 +268,18 @@ def _course(rng: np.random.Generator, profile: ProviderProfile, number: int) -> 
     levels = _levels_for(qualification, provider.kind)
     subjects = _fitting_subjects(sector, qualification, levels)
     subject = subjects[int(rng.integers(len(subjects)))]
-    level = int(_pick(rng, {lvl: w for lvl, w in levels.items()
-                            if subject.levels[0] <= lvl <= subject.levels[1]}))
+    level = int(
+        _pick(
+            rng,
+            {lvl: w for lvl, w in levels.items() if subject.levels[0] <= lvl <= subject.levels[1]},
+        )
+    )
     mode = str(_pick(rng, rule.delivery))
-    campus = None if mode == "online" else provider.campuses[
-        int(rng.integers(len(provider.campuses)))].name
+    campus = (
+        None
+        if mode == "online"
+        else provider.campuses[int(rng.integers(len(provider.campuses)))].name
+    )
     weeks, hours = _schedule(rng, qualification, level, mode)
     cost, funding = _price(rng, qualification, level, provider.kind)
     picked = np.sort(rng.choice(len(subject.skills), size=3, replace=False))
@@ -232,13 +288,23 @@ def _course(rng: np.random.Generator, profile: ProviderProfile, number: int) -> 
     if qualification == "A level":  # an A level teaches its subject, not a trade's skills
         skills = (title.removeprefix("A level ").lower(), "critical thinking", "independent study")
     elif qualification == "Access to HE":  # so does an Access course, plus the habits of study
-        skills = (title[title.index("(") + 1:-1].lower(), "academic writing", "study skills")
+        skills = (title[title.index("(") + 1 : -1].lower(), "academic writing", "study skills")
     return DemoCourse(
-        key=f"{provider.key}-{number:04d}", provider_key=provider.key, title=title,
+        key=f"{provider.key}-{number:04d}",
+        provider_key=provider.key,
+        title=title,
         summary=_summary(title, provider.name, campus, mode, weeks, skills, subject.occupations),
-        qualification_type=qualification, rqf_level=level, route_kind=rule.route_kind,
-        sector=sector, delivery_mode=mode, campus_name=campus, duration_weeks=weeks,
-        hours_per_week=hours, cost_pence=cost, funding=funding, skills=skills,
+        qualification_type=qualification,
+        rqf_level=level,
+        route_kind=rule.route_kind,
+        sector=sector,
+        delivery_mode=mode,
+        campus_name=campus,
+        duration_weeks=weeks,
+        hours_per_week=hours,
+        cost_pence=cost,
+        funding=funding,
+        skills=skills,
         occupations=subject.occupations,
     )
 

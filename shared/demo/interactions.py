@@ -20,7 +20,13 @@ from shared.demo.places import DISTRICTS, PROVIDERS
 from shared.demo.taxonomy import OCCUPATION_SECTORS
 
 KINDS = (
-    "email-click", "viewed", "saved", "applied", "enrolled", "completed", "dismissed",
+    "email-click",
+    "viewed",
+    "saved",
+    "applied",
+    "enrolled",
+    "completed",
+    "dismissed",
     "not-interested",
 )
 WINDOW_DAYS = 548  # 18 months
@@ -29,10 +35,34 @@ GOAL_SECTOR_SHARE = 0.85  # of a learner's attention that goes to their goal sec
 
 _DAY = 86_400.0
 _MONTH_WEIGHTS = (1.3, 1.0, 0.9, 0.8, 0.9, 1.1, 1.2, 1.6, 1.5, 1.0, 0.9, 0.6)
-_HOUR_WEIGHTS = np.array([
-    0.1, 0.05, 0.03, 0.03, 0.03, 0.1, 0.3, 0.6, 0.8, 0.9, 0.9, 1.0,
-    1.3, 1.1, 0.9, 0.9, 1.0, 1.1, 1.4, 1.8, 2.0, 1.8, 1.2, 0.5,
-])
+_HOUR_WEIGHTS = np.array(
+    [
+        0.1,
+        0.05,
+        0.03,
+        0.03,
+        0.03,
+        0.1,
+        0.3,
+        0.6,
+        0.8,
+        0.9,
+        0.9,
+        1.0,
+        1.3,
+        1.1,
+        0.9,
+        0.9,
+        1.0,
+        1.1,
+        1.4,
+        1.8,
+        2.0,
+        1.8,
+        1.2,
+        0.5,
+    ]
+)
 _ROUTE_FIT = {
     "academic": {"academic": 1.0, "both": 0.8, "technical": 0.3},
     "technical": {"academic": 0.3, "both": 0.8, "technical": 1.0},
@@ -42,8 +72,9 @@ _ROUTE_FIT = {
 
 def goal_sectors(learner: DemoLearner) -> tuple[str, ...]:
     """The sectors whose courses lead to the learner's goals, in goal order, without repeats."""
-    return tuple(dict.fromkeys(OCCUPATION_SECTORS[g] for g in learner.goals
-                               if g in OCCUPATION_SECTORS))
+    return tuple(
+        dict.fromkeys(OCCUPATION_SECTORS[g] for g in learner.goals if g in OCCUPATION_SECTORS)
+    )
 
 
 class _Courses:
@@ -57,12 +88,14 @@ class _Courses:
         self.online = np.array([c.campus_name is None for c in courses])
         self.hours = np.array([c.hours_per_week for c in courses])
         self.on_the_job = np.array([c.delivery_mode == "workplace" for c in courses])
-        self.route_fit = {pref: np.array([fit[c.route_kind] for c in courses])
-                          for pref, fit in _ROUTE_FIT.items()}
+        self.route_fit = {
+            pref: np.array([fit[c.route_kind] for c in courses]) for pref, fit in _ROUTE_FIT.items()
+        }
         campuses = {(p.key, c.name): c for p in PROVIDERS for c in p.campuses}
         first = {p.key: p.campuses[0] for p in PROVIDERS}
-        places = [campuses.get((c.provider_key, c.campus_name), first[c.provider_key])
-                  for c in courses]
+        places = [
+            campuses.get((c.provider_key, c.campus_name), first[c.provider_key]) for c in courses
+        ]
         self.lat = np.radians([p.latitude for p in places])
         self.lon = np.radians([p.longitude for p in places])
         self._distances: dict[str, np.ndarray] = {}
@@ -71,23 +104,32 @@ class _Courses:
         if district not in self._distances:
             home = next(d for d in DISTRICTS if d.code == district)
             lat, lon = np.radians(home.latitude), np.radians(home.longitude)
-            a = (np.sin((self.lat - lat) / 2) ** 2
-                 + np.cos(lat) * np.cos(self.lat) * np.sin((self.lon - lon) / 2) ** 2)
+            a = (
+                np.sin((self.lat - lat) / 2) ** 2
+                + np.cos(lat) * np.cos(self.lat) * np.sin((self.lon - lon) / 2) ** 2
+            )
             self._distances[district] = 2 * 6371.0 * np.arcsin(np.sqrt(a))
         return self._distances[district]
 
     def weights_for(self, learner: DemoLearner) -> tuple[np.ndarray, np.ndarray]:
         """(sampling weights, goal-sector mask) for one learner."""
         delta = self.levels - learner.rqf_level
-        level = np.select([delta == 0, delta == 1, delta == 2, delta == -1],
-                          [1.0, 1.0, 0.35, 0.3], default=0.04)
+        level = np.select(
+            [delta == 0, delta == 1, delta == 2, delta == -1], [1.0, 1.0, 0.35, 0.3], default=0.04
+        )
         km = self.distances_from(learner.postcode.split()[0])
         reach = learner.max_travel_km
-        travel = np.where(self.online, 0.9,
-                          np.where(km <= reach, 1.0, 0.5 * np.exp(-(km - reach) / 8.0)))
+        travel = np.where(
+            self.online, 0.9, np.where(km <= reach, 1.0, 0.5 * np.exp(-(km - reach) / 8.0))
+        )
         fits_week = self.on_the_job | (self.hours <= 1.5 * learner.hours_per_week + 2)
-        base = (self.popularity * level * travel * self.route_fit[learner.route_preference]
-                * np.where(fits_week, 1.0, 0.4))
+        base = (
+            self.popularity
+            * level
+            * travel
+            * self.route_fit[learner.route_preference]
+            * np.where(fits_week, 1.0, 0.4)
+        )
         goal = np.isin(self.sectors, goal_sectors(learner))
         in_goal, elsewhere = base[goal].sum(), base[~goal].sum()
         if in_goal == 0 or elsewhere == 0:
@@ -98,12 +140,19 @@ class _Courses:
 
 def _day_weights(window_start: datetime) -> np.ndarray:
     days = [window_start + timedelta(days=i) for i in range(WINDOW_DAYS)]
-    return np.array([_MONTH_WEIGHTS[d.month - 1] * (0.7 if d.weekday() >= 5 else 1.0)
-                     for d in days])
+    return np.array(
+        [_MONTH_WEIGHTS[d.month - 1] * (0.7 if d.weekday() >= 5 else 1.0) for d in days]
+    )
 
 
-def _funnel(rng: np.random.Generator, start: float, course: DemoCourse, in_goal: bool,
-            digest: str, may_enrol: bool) -> list[tuple[float, str]]:
+def _funnel(
+    rng: np.random.Generator,
+    start: float,
+    course: DemoCourse,
+    in_goal: bool,
+    digest: str,
+    may_enrol: bool,
+) -> list[tuple[float, str]]:
     """One learner's steps with one course, from first look to completion, as (seconds, kind)."""
     steps: list[tuple[float, str]] = []
     t = start
@@ -133,9 +182,12 @@ def _funnel(rng: np.random.Generator, start: float, course: DemoCourse, in_goal:
     return steps
 
 
-def generate_interactions(rng: np.random.Generator, learners: tuple[DemoLearner, ...],
-                          courses: tuple[DemoCourse, ...],
-                          reference: datetime) -> tuple[DemoInteraction, ...]:
+def generate_interactions(
+    rng: np.random.Generator,
+    learners: tuple[DemoLearner, ...],
+    courses: tuple[DemoCourse, ...],
+    reference: datetime,
+) -> tuple[DemoInteraction, ...]:
     """Interactions in the 18 months before ``reference``, in time order.
 
     Each learner engages with 1 + lognormal-many courses (about 5 on average, a long tail of
@@ -161,15 +213,22 @@ def generate_interactions(rng: np.random.Generator, learners: tuple[DemoLearner,
             course = courses[int(index)]
             day = joined + int(rng.choice(len(days), p=days))
             start = day * _DAY + rng.choice(24, p=hours) * 3600.0 + rng.integers(3600)
-            for seconds, kind in sorted(_funnel(rng, start, course, bool(goal[index]),
-                                                learner.digest_frequency, not enrolled)):
+            for seconds, kind in sorted(
+                _funnel(
+                    rng, start, course, bool(goal[index]), learner.digest_frequency, not enrolled
+                )
+            ):
                 if seconds >= horizon:
                     break
                 enrolled = enrolled or kind == "enrolled"
                 rows.append((seconds, learner.key, course.key, KINDS.index(kind)))
     rows.sort()
     return tuple(
-        DemoInteraction(learner_key=learner_key, course_key=course_key, kind=KINDS[kind],
-                        occurred_at=window_start + timedelta(seconds=int(seconds)))
+        DemoInteraction(
+            learner_key=learner_key,
+            course_key=course_key,
+            kind=KINDS[kind],
+            occurred_at=window_start + timedelta(seconds=int(seconds)),
+        )
         for seconds, learner_key, course_key, kind in rows
     )

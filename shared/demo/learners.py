@@ -21,22 +21,128 @@ from shared.demo.taxonomy import NO_OCCUPATION
 EMAIL_DOMAIN = "example.org"  # RFC 2606 reserved: demo mail can never reach a real person
 
 FIRST_NAMES = (
-    "Olivia", "Amelia", "Isla", "Ava", "Emily", "Sophie", "Grace", "Lily", "Chloe", "Jessica",
-    "Hannah", "Megan", "Lauren", "Rebecca", "Sarah", "Emma", "Claire", "Nicola", "Joanne", "Karen",
-    "Aisha", "Fatima", "Zainab", "Maryam", "Sana", "Priya", "Ayesha", "Zofia", "Natalia", "Shauna",
-    "Oliver", "George", "Harry", "Jack", "Jacob", "Charlie", "Thomas", "James", "William", "Daniel",
-    "Matthew", "Ryan", "Liam", "Connor", "Jordan", "Craig", "Paul", "Mark", "David", "Andrew",
-    "Mohammed", "Muhammad", "Imran", "Yusuf", "Hamza", "Ibrahim", "Amir", "Bilal", "Jakub",
+    "Olivia",
+    "Amelia",
+    "Isla",
+    "Ava",
+    "Emily",
+    "Sophie",
+    "Grace",
+    "Lily",
+    "Chloe",
+    "Jessica",
+    "Hannah",
+    "Megan",
+    "Lauren",
+    "Rebecca",
+    "Sarah",
+    "Emma",
+    "Claire",
+    "Nicola",
+    "Joanne",
+    "Karen",
+    "Aisha",
+    "Fatima",
+    "Zainab",
+    "Maryam",
+    "Sana",
+    "Priya",
+    "Ayesha",
+    "Zofia",
+    "Natalia",
+    "Shauna",
+    "Oliver",
+    "George",
+    "Harry",
+    "Jack",
+    "Jacob",
+    "Charlie",
+    "Thomas",
+    "James",
+    "William",
+    "Daniel",
+    "Matthew",
+    "Ryan",
+    "Liam",
+    "Connor",
+    "Jordan",
+    "Craig",
+    "Paul",
+    "Mark",
+    "David",
+    "Andrew",
+    "Mohammed",
+    "Muhammad",
+    "Imran",
+    "Yusuf",
+    "Hamza",
+    "Ibrahim",
+    "Amir",
+    "Bilal",
+    "Jakub",
     "Tomasz",
 )
 LAST_NAMES = (
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson",
-    "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson",
-    "Clarke", "Hughes", "Turner", "Harrison", "Cooper", "Ward", "Parker", "Holden", "Ashworth",
-    "Haworth", "Howarth", "Whittaker", "Greenwood", "Pilling", "Duckworth", "Fielding", "Marsden",
-    "Entwistle", "Sutcliffe", "Hesketh", "Rawcliffe", "Singleton", "Parkinson", "Bamber", "Cowell",
-    "Patel", "Khan", "Hussain", "Ahmed", "Ali", "Shah", "Begum", "Mahmood", "Iqbal", "Akhtar",
-    "Kowalski", "Nowak", "Murphy", "Kelly", "O'Brien", "McDonald",
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Hughes",
+    "Turner",
+    "Harrison",
+    "Cooper",
+    "Ward",
+    "Parker",
+    "Holden",
+    "Ashworth",
+    "Haworth",
+    "Howarth",
+    "Whittaker",
+    "Greenwood",
+    "Pilling",
+    "Duckworth",
+    "Fielding",
+    "Marsden",
+    "Entwistle",
+    "Sutcliffe",
+    "Hesketh",
+    "Rawcliffe",
+    "Singleton",
+    "Parkinson",
+    "Bamber",
+    "Cowell",
+    "Patel",
+    "Khan",
+    "Hussain",
+    "Ahmed",
+    "Ali",
+    "Shah",
+    "Begum",
+    "Mahmood",
+    "Iqbal",
+    "Akhtar",
+    "Kowalski",
+    "Nowak",
+    "Murphy",
+    "Kelly",
+    "O'Brien",
+    "McDonald",
 )
 
 
@@ -56,31 +162,131 @@ class Cluster(NamedTuple):
 _ADULT_ROUTES = {"technical": 0.5, "either": 0.35, "academic": 0.15}
 
 CLUSTERS: tuple[Cluster, ...] = (
-    Cluster("retail", 0.18, {"7111": 1}, {
-        "3132": 3, "2134": 2, "3544": 2, "4159": 1.5, "3554": 1, "2142": 0.8, "6112": 1,
-    }, {1: 0.1, 2: 0.42, 3: 0.33, 4: 0.08, 5: 0.04, 6: 0.03}, _ADULT_ROUTES, (4, 10), {}),
-    Cluster("care", 0.15, {"6135": 0.7, "6136": 0.3}, {
-        "6131": 4, "2237": 3, "6136": 1.5, "3111": 1, "6111": 0.8,
-    }, {1: 0.06, 2: 0.44, 3: 0.38, 4: 0.07, 5: 0.03, 6: 0.02}, _ADULT_ROUTES, (4, 12), {}),
-    Cluster("warehouse and logistics", 0.13, {"9252": 0.7, "8214": 0.3}, {
-        "3113": 2, "5223": 2, "5241": 2, "3132": 2, "5314": 1, "4159": 1,
-    }, {1: 0.14, 2: 0.46, 3: 0.3, 4: 0.06, 5: 0.02, 6: 0.02}, _ADULT_ROUTES, (4, 12),
-        {"PR": 1.4, "WN8": 2.0, "BB5": 1.3}),
-    Cluster("manufacturing", 0.14, {"8139": 1}, {
-        "3113": 4, "5223": 3, "5213": 2, "3112": 2, "2122": 1.2,
-    }, {1: 0.08, 2: 0.42, 3: 0.36, 4: 0.08, 5: 0.04, 6: 0.02}, _ADULT_ROUTES, (4, 12),
-        {"BB": 1.6, "PR25": 1.5, "PR4": 1.5}),
-    Cluster("admin", 0.12, {"4159": 1}, {
-        "4122": 3, "3544": 2.5, "3571": 2, "2134": 1, "6112": 1,
-    }, {1: 0.03, 2: 0.3, 3: 0.42, 4: 0.13, 5: 0.06, 6: 0.06}, _ADULT_ROUTES, (4, 10), {}),
-    Cluster("hospitality", 0.11, {"9264": 0.45, "5434": 0.55}, {
-        "6111": 2, "6112": 1.5, "4159": 1.5, "2142": 1.2, "3132": 1.2, "5241": 1, "3554": 1,
-    }, {1: 0.12, 2: 0.45, 3: 0.3, 4: 0.07, 5: 0.03, 6: 0.03}, _ADULT_ROUTES, (4, 12),
-        {"FY": 2.0, "LA4": 1.5, "LA3": 1.3}),
-    Cluster("school-leavers", 0.17, {NO_OCCUPATION: 1}, {
-        "2134": 2, "2237": 1.5, "2122": 1.5, "5241": 1.2, "2314": 1, "2142": 1.2, "6129": 1,
-        "5111": 0.6, "3554": 0.8, "3114": 1, "3111": 1, "3113": 1.2, "6111": 0.8,
-    }, {2: 0.4, 3: 0.6}, {"academic": 0.4, "technical": 0.3, "either": 0.3}, (15, 30), {}),
+    Cluster(
+        "retail",
+        0.18,
+        {"7111": 1},
+        {
+            "3132": 3,
+            "2134": 2,
+            "3544": 2,
+            "4159": 1.5,
+            "3554": 1,
+            "2142": 0.8,
+            "6112": 1,
+        },
+        {1: 0.1, 2: 0.42, 3: 0.33, 4: 0.08, 5: 0.04, 6: 0.03},
+        _ADULT_ROUTES,
+        (4, 10),
+        {},
+    ),
+    Cluster(
+        "care",
+        0.15,
+        {"6135": 0.7, "6136": 0.3},
+        {
+            "6131": 4,
+            "2237": 3,
+            "6136": 1.5,
+            "3111": 1,
+            "6111": 0.8,
+        },
+        {1: 0.06, 2: 0.44, 3: 0.38, 4: 0.07, 5: 0.03, 6: 0.02},
+        _ADULT_ROUTES,
+        (4, 12),
+        {},
+    ),
+    Cluster(
+        "warehouse and logistics",
+        0.13,
+        {"9252": 0.7, "8214": 0.3},
+        {
+            "3113": 2,
+            "5223": 2,
+            "5241": 2,
+            "3132": 2,
+            "5314": 1,
+            "4159": 1,
+        },
+        {1: 0.14, 2: 0.46, 3: 0.3, 4: 0.06, 5: 0.02, 6: 0.02},
+        _ADULT_ROUTES,
+        (4, 12),
+        {"PR": 1.4, "WN8": 2.0, "BB5": 1.3},
+    ),
+    Cluster(
+        "manufacturing",
+        0.14,
+        {"8139": 1},
+        {
+            "3113": 4,
+            "5223": 3,
+            "5213": 2,
+            "3112": 2,
+            "2122": 1.2,
+        },
+        {1: 0.08, 2: 0.42, 3: 0.36, 4: 0.08, 5: 0.04, 6: 0.02},
+        _ADULT_ROUTES,
+        (4, 12),
+        {"BB": 1.6, "PR25": 1.5, "PR4": 1.5},
+    ),
+    Cluster(
+        "admin",
+        0.12,
+        {"4159": 1},
+        {
+            "4122": 3,
+            "3544": 2.5,
+            "3571": 2,
+            "2134": 1,
+            "6112": 1,
+        },
+        {1: 0.03, 2: 0.3, 3: 0.42, 4: 0.13, 5: 0.06, 6: 0.06},
+        _ADULT_ROUTES,
+        (4, 10),
+        {},
+    ),
+    Cluster(
+        "hospitality",
+        0.11,
+        {"9264": 0.45, "5434": 0.55},
+        {
+            "6111": 2,
+            "6112": 1.5,
+            "4159": 1.5,
+            "2142": 1.2,
+            "3132": 1.2,
+            "5241": 1,
+            "3554": 1,
+        },
+        {1: 0.12, 2: 0.45, 3: 0.3, 4: 0.07, 5: 0.03, 6: 0.03},
+        _ADULT_ROUTES,
+        (4, 12),
+        {"FY": 2.0, "LA4": 1.5, "LA3": 1.3},
+    ),
+    Cluster(
+        "school-leavers",
+        0.17,
+        {NO_OCCUPATION: 1},
+        {
+            "2134": 2,
+            "2237": 1.5,
+            "2122": 1.5,
+            "5241": 1.2,
+            "2314": 1,
+            "2142": 1.2,
+            "6129": 1,
+            "5111": 0.6,
+            "3554": 0.8,
+            "3114": 1,
+            "3111": 1,
+            "3113": 1.2,
+            "6111": 0.8,
+        },
+        {2: 0.4, 3: 0.6},
+        {"academic": 0.4, "technical": 0.3, "either": 0.3},
+        (15, 30),
+        {},
+    ),
 )
 
 _TRAVEL_KM = {5: 0.08, 10: 0.2, 15: 0.22, 20: 0.2, 30: 0.15, 40: 0.08, 50: 0.07}
@@ -116,8 +322,10 @@ class _Emails:
 
 
 def _name(rng: np.random.Generator) -> str:
-    return f"{FIRST_NAMES[int(rng.integers(len(FIRST_NAMES)))]} " \
-           f"{LAST_NAMES[int(rng.integers(len(LAST_NAMES)))]}"
+    return (
+        f"{FIRST_NAMES[int(rng.integers(len(FIRST_NAMES)))]} "
+        f"{LAST_NAMES[int(rng.integers(len(LAST_NAMES)))]}"
+    )
 
 
 def generate_learners(rng: np.random.Generator, count: int) -> tuple[DemoLearner, ...]:
@@ -137,16 +345,23 @@ def generate_learners(rng: np.random.Generator, count: int) -> tuple[DemoLearner
         chosen = rng.choice(len(codes), size=size, replace=False, p=p / p.sum())
         district = DISTRICTS[int(rng.choice(len(DISTRICTS), p=district_weights[which]))]
         name = _name(rng)
-        learners.append(DemoLearner(
-            key=f"L-{number:05d}", name=name, email=emails(name),
-            postcode=invented_postcode(district.code, *(int(v) for v in rng.integers(0, 40, 3))),
-            occupation_code=occupation, rqf_level=int(_pick(rng, cluster.levels)),
-            route_preference=str(_pick(rng, cluster.routes)),
-            goals=tuple(codes[int(i)] for i in chosen),
-            max_travel_km=int(_pick(rng, _TRAVEL_KM)),
-            hours_per_week=int(rng.integers(cluster.hours[0], cluster.hours[1] + 1)),
-            digest_frequency=str(_pick(rng, _DIGESTS)),
-        ))
+        learners.append(
+            DemoLearner(
+                key=f"L-{number:05d}",
+                name=name,
+                email=emails(name),
+                postcode=invented_postcode(
+                    district.code, *(int(v) for v in rng.integers(0, 40, 3))
+                ),
+                occupation_code=occupation,
+                rqf_level=int(_pick(rng, cluster.levels)),
+                route_preference=str(_pick(rng, cluster.routes)),
+                goals=tuple(codes[int(i)] for i in chosen),
+                max_travel_km=int(_pick(rng, _TRAVEL_KM)),
+                hours_per_week=int(rng.integers(cluster.hours[0], cluster.hours[1] + 1)),
+                digest_frequency=str(_pick(rng, _DIGESTS)),
+            )
+        )
     return tuple(learners)
 
 
@@ -167,8 +382,9 @@ def _home(learner: DemoLearner) -> tuple[float, float]:
     return district.latitude, district.longitude
 
 
-def generate_advisers(rng: np.random.Generator,
-                      learners: tuple[DemoLearner, ...]) -> tuple[DemoAdviser, ...]:
+def generate_advisers(
+    rng: np.random.Generator, learners: tuple[DemoLearner, ...]
+) -> tuple[DemoAdviser, ...]:
     """Six advisers with caseloads of 20-40 learners who mostly live near them.
 
     National Careers Service advisers work with adults; college advisers see more school-leavers.
@@ -184,12 +400,19 @@ def generate_advisers(rng: np.random.Generator,
         is_ncs = organisation.startswith("National Careers Service")
         weights = near * np.where(leavers, 0.2 if is_ncs else 2.0, 1.0) * free
         size = min(int(rng.integers(20, 41)), int(np.count_nonzero(weights)))
-        picked = (rng.choice(len(learners), size=size, replace=False, p=weights / weights.sum())
-                  if size else np.array([], dtype=int))
+        picked = (
+            rng.choice(len(learners), size=size, replace=False, p=weights / weights.sum())
+            if size
+            else np.array([], dtype=int)
+        )
         free[picked] = False
-        advisers.append(DemoAdviser(
-            key=f"A-{number:02d}", name=name, email=emails(f"Adviser {name}"),
-            organisation=organisation,
-            learner_keys=tuple(learners[int(i)].key for i in np.sort(picked)),
-        ))
+        advisers.append(
+            DemoAdviser(
+                key=f"A-{number:02d}",
+                name=name,
+                email=emails(f"Adviser {name}"),
+                organisation=organisation,
+                learner_keys=tuple(learners[int(i)].key for i in np.sort(picked)),
+            )
+        )
     return tuple(advisers)

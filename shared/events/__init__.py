@@ -21,15 +21,30 @@ from shared.events.contract import (
 from shared.events.envelope import Envelope, EnvelopeError, envelope_from_json, utcnow
 
 __all__ = [
-    "REGISTRY", "Contract", "Envelope", "EnvelopeError", "EventSchema", "InvalidEventPayload",
-    "UnknownEventType", "consumed_by", "consumers_of", "envelope_from_json", "lookup", "make_event",
-    "producers_consumed_by", "utcnow", "validate_payload",
+    "REGISTRY",
+    "Contract",
+    "Envelope",
+    "EnvelopeError",
+    "EventSchema",
+    "InvalidEventPayload",
+    "UnknownEventType",
+    "consumed_by",
+    "consumers_of",
+    "envelope_from_json",
+    "lookup",
+    "make_event",
+    "producers_consumed_by",
+    "utcnow",
+    "validate_payload",
 ]
 
 
 def markdown_table() -> str:
     """The README's event table, generated from the registry."""
-    lines = ["| type | version | producer | consumers | meaning |", "| --- | --- | --- | --- | --- |"]
+    lines = [
+        "| type | version | producer | consumers | meaning |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for found in sorted(REGISTRY.values(), key=lambda c: c.key):
         lines.append(
             f"| `{found.type}` | {found.version} | {found.producer} | {', '.join(found.consumers)} "

@@ -5,9 +5,24 @@ from marshmallow import fields, validate
 from shared.events.contract import EventSchema, contract
 
 COURSE_FIELDS = (
-    "title", "summary", "qualification_type", "rqf_level", "route_kind", "sector",
-    "skills", "occupations", "entry_requirements", "delivery_mode", "campus", "duration_weeks",
-    "hours_per_week", "start_dates", "cost", "funding", "employer_partners", "status",
+    "title",
+    "summary",
+    "qualification_type",
+    "rqf_level",
+    "route_kind",
+    "sector",
+    "skills",
+    "occupations",
+    "entry_requirements",
+    "delivery_mode",
+    "campus",
+    "duration_weeks",
+    "hours_per_week",
+    "start_dates",
+    "cost",
+    "funding",
+    "employer_partners",
+    "status",
 )
 
 
@@ -20,7 +35,9 @@ class _CourseFacts(EventSchema):
 class CoursePublishedV1(_CourseFacts):
     """A provider's course became visible to learners."""
 
-    changed_fields = fields.List(fields.String(validate=validate.OneOf(COURSE_FIELDS)), required=True)
+    changed_fields = fields.List(
+        fields.String(validate=validate.OneOf(COURSE_FIELDS)), required=True
+    )
 
 
 @contract("catalogue.course.updated", 1, producer="catalogue", consumers=("recommender",))
@@ -39,7 +56,9 @@ class CourseWithdrawnV1(_CourseFacts):
     """A course was withdrawn: it must leave every recommendation at once."""
 
 
-@contract("catalogue.taxonomy.updated", 1, producer="catalogue", consumers=("profile", "recommender"))
+@contract(
+    "catalogue.taxonomy.updated", 1, producer="catalogue", consumers=("profile", "recommender")
+)
 class TaxonomyUpdatedV1(EventSchema):
     """A new taxonomy version (occupations, skills, transitions) was imported."""
 

@@ -45,11 +45,11 @@ class Contract:
         return EXAMPLES_DIR / f"{self.type}.v{self.version}.json"
 
 
-class UnknownEventType(LookupError):
+class UnknownEventType(LookupError):  # noqa: N818 - reads as what happened
     """No contract is registered for this (type, version)."""
 
 
-class InvalidEventPayload(ValueError):
+class InvalidEventPayload(ValueError):  # noqa: N818 - reads as what happened
     """A payload does not match its contract; `messages` names each field and the reason."""
 
     def __init__(self, event_type: str, version: int, messages: Any) -> None:
@@ -108,8 +108,14 @@ def make_event(
         raise ValueError(f"{event_type} is produced by {found.producer}, not {producer}")
     clean = validate_payload(event_type, version, payload)
     extra = {"correlation_id": correlation_id} if correlation_id else {}
-    return Envelope(type=event_type, version=version, producer=producer, payload=clean,
-                    occurred_at=utcnow(), **extra)
+    return Envelope(
+        type=event_type,
+        version=version,
+        producer=producer,
+        payload=clean,
+        occurred_at=utcnow(),
+        **extra,
+    )
 
 
 def consumed_by(service: str) -> list[Contract]:

@@ -1,15 +1,30 @@
-"""Events the profile service publishes. Ids and coarse facts only: no names, emails or postcodes."""
+"""Events the profile service publishes. Ids and coarse facts only:
+no names, emails or full postcodes."""
 
 from marshmallow import fields, validate
 
 from shared.events.contract import EventSchema, contract
 
 LEARNER_FIELDS = (
-    "occupation_code", "rqf_level", "postcode_district", "skills", "goals", "route_preference",
-    "wants_route_switch", "constraints", "consent",
+    "occupation_code",
+    "rqf_level",
+    "postcode_district",
+    "skills",
+    "goals",
+    "route_preference",
+    "wants_route_switch",
+    "constraints",
+    "consent",
 )
 INTERACTION_KINDS = (
-    "viewed", "saved", "applied", "enrolled", "completed", "dismissed", "email-click", "not-interested",
+    "viewed",
+    "saved",
+    "applied",
+    "enrolled",
+    "completed",
+    "dismissed",
+    "email-click",
+    "not-interested",
 )
 INTERACTION_SOURCES = ("web", "email", "adviser", "provider-import", "demo")
 
@@ -19,7 +34,9 @@ class LearnerAttributes(EventSchema):
 
     occupation_code = fields.String(allow_none=True, validate=validate.Length(max=64))
     rqf_level = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=8))
-    postcode_district = fields.String(allow_none=True, validate=validate.Regexp(r"^[A-Z]{1,2}\d[A-Z\d]?$"))
+    postcode_district = fields.String(
+        allow_none=True, validate=validate.Regexp(r"^[A-Z]{1,2}\d[A-Z\d]?$")
+    )
     skills = fields.List(fields.String(validate=validate.Length(max=128)))
     goals = fields.List(fields.String(validate=validate.Length(max=64)))
     route_preference = fields.String(validate=validate.OneOf(("academic", "technical", "either")))
@@ -30,11 +47,15 @@ class LearnerAttributes(EventSchema):
 
 class _LearnerChange(EventSchema):
     learner_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    changed_fields = fields.List(fields.String(validate=validate.OneOf(LEARNER_FIELDS)), required=True)
+    changed_fields = fields.List(
+        fields.String(validate=validate.OneOf(LEARNER_FIELDS)), required=True
+    )
     attributes = fields.Nested(LearnerAttributes, required=True)
 
 
-@contract("profile.learner.registered", 1, producer="profile", consumers=("recommender", "notifier"))
+@contract(
+    "profile.learner.registered", 1, producer="profile", consumers=("recommender", "notifier")
+)
 class LearnerRegisteredV1(_LearnerChange):
     """A learner registered; `attributes` holds their starting point."""
 
@@ -45,7 +66,10 @@ class LearnerUpdatedV1(_LearnerChange):
 
 
 @contract(
-    "profile.learner.erased", 1, producer="profile", consumers=("catalogue", "recommender", "notifier")
+    "profile.learner.erased",
+    1,
+    producer="profile",
+    consumers=("catalogue", "recommender", "notifier"),
 )
 class LearnerErasedV1(EventSchema):
     """A learner asked to be forgotten: every service deletes what it holds of them."""

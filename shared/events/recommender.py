@@ -11,9 +11,12 @@ class RecommendationsUpdatedV1(EventSchema):
 
     learner_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     model_version = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    top_course_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), required=True)
+    top_course_ids = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1)), required=True
+    )
     reason = fields.String(
-        required=True, validate=validate.OneOf(("retrained", "interaction", "course-changed", "profile-changed"))
+        required=True,
+        validate=validate.OneOf(("retrained", "interaction", "course-changed", "profile-changed")),
     )
 
 
@@ -24,6 +27,8 @@ class RoutesUpdatedV1(EventSchema):
     learner_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     target = fields.String(required=True, validate=validate.Length(min=1, max=64))
     changes = fields.List(
-        fields.String(validate=validate.OneOf(("new-best-route", "shorter", "cheaper", "course-withdrawn"))),
+        fields.String(
+            validate=validate.OneOf(("new-best-route", "shorter", "cheaper", "course-withdrawn"))
+        ),
         required=True,
     )

@@ -57,8 +57,9 @@ class Api(SmorestApi):
         messages = data.get("errors", data.get("messages"))
         if messages:
             extra["errors"] = list(field_errors(messages))
-        response = problem(error.code or 500, error.name, data.get("message") or error.description,
-                           **extra)
+        response = problem(
+            error.code or 500, error.name, data.get("message") or error.description, **extra
+        )
         for header, value in (data.get("headers") or {}).items():
             response.headers[header] = value
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:

@@ -1,4 +1,4 @@
-"""Alembic environment for the recommender database (run through `routeways migrate recommender`)."""
+"""Alembic environment for the recommender database (`routeways migrate recommender`)."""
 
 from alembic import context
 

@@ -14,19 +14,42 @@ from shared.bus.consumer import Consumer, ConsumerPolicy
 from shared.bus.relay import Relay
 from shared.db import Database
 
-FAST = ConsumerPolicy(max_deliveries=3, retry_base_seconds=0.01, retry_max_seconds=0.05,
-                      handler_time_limit_seconds=5, reclaim_idle_seconds=6, block_ms=50)
+FAST = ConsumerPolicy(
+    max_deliveries=3,
+    retry_base_seconds=0.01,
+    retry_max_seconds=0.05,
+    handler_time_limit_seconds=5,
+    reclaim_idle_seconds=6,
+    block_ms=50,
+)
 
 
 def make_relay(catalogue_db: Database, client: redis.Redis) -> Relay:
-    return Relay(catalogue_db.sessions, OutboxEvent, RelayCheckpoint, client,
-                 republish_window=timedelta(seconds=5))
+    return Relay(
+        catalogue_db.sessions,
+        OutboxEvent,
+        RelayCheckpoint,
+        client,
+        republish_window=timedelta(seconds=5),
+    )
 
 
-def make_consumer(recommender_db: Database, client: redis.Redis, handlers: dict | None = None,
-                  policy: ConsumerPolicy = FAST, name: str = "test-consumer") -> Consumer:
-    return Consumer("recommender", handlers or HANDLERS, recommender_db.sessions, InboxEntry, client,
-                    policy, name=name)
+def make_consumer(
+    recommender_db: Database,
+    client: redis.Redis,
+    handlers: dict | None = None,
+    policy: ConsumerPolicy = FAST,
+    name: str = "test-consumer",
+) -> Consumer:
+    return Consumer(
+        "recommender",
+        handlers or HANDLERS,
+        recommender_db.sessions,
+        InboxEntry,
+        client,
+        policy,
+        name=name,
+    )
 
 
 @pytest.fixture

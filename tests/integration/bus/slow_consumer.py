@@ -19,15 +19,20 @@ from shared.db import Database
 
 
 def main(database_url: str, redis_url: str, marker: Path) -> None:
-    def stall(event, session) -> None:  # noqa: ANN001
+    def stall(event, session) -> None:
         marker.write_text(event.id)
         time.sleep(120)
 
     handlers = {**HANDLERS, ("catalogue.course.published", 1): stall}
-    consumer = Consumer("recommender", handlers, Database(database_url).sessions, InboxEntry,
-                        redis.Redis.from_url(redis_url),
-                        ConsumerPolicy(handler_time_limit_seconds=300, reclaim_idle_seconds=600),
-                        name="doomed")
+    consumer = Consumer(
+        "recommender",
+        handlers,
+        Database(database_url).sessions,
+        InboxEntry,
+        redis.Redis.from_url(redis_url),
+        ConsumerPolicy(handler_time_limit_seconds=300, reclaim_idle_seconds=600),
+        name="doomed",
+    )
     consumer.run_forever(threading.Event())
 
 

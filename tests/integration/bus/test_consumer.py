@@ -1,4 +1,4 @@
-"""The consumer group: inbox de-duplication, retries, dead-lettering, and not blocking the stream."""
+"""The consumer group: inbox, retries, dead-lettering, no blocked stream."""
 
 from __future__ import annotations
 
@@ -17,16 +17,21 @@ DEAD = dead_letter_stream("recommender")
 
 
 def course_event(course_id: int):
-    return make_event("catalogue.course.published", 1,
-                      {"course_id": course_id, "provider_id": 1, "changed_fields": ["title"]},
-                      producer="catalogue")
+    return make_event(
+        "catalogue.course.published",
+        1,
+        {"course_id": course_id, "provider_id": 1, "changed_fields": ["title"]},
+        producer="catalogue",
+    )
 
 
 def send(client, envelope_json: str) -> None:
     client.xadd(STREAM, {"envelope": envelope_json})
 
 
-def test_an_event_delivered_twice_changes_the_read_model_once(consumer, recommender_db, redis_client):
+def test_an_event_delivered_twice_changes_the_read_model_once(
+    consumer, recommender_db, redis_client
+):
     event = course_event(7)
     send(redis_client, event.to_json())
     send(redis_client, event.to_json())
@@ -38,7 +43,8 @@ def test_an_event_delivered_twice_changes_the_read_model_once(consumer, recommen
 
 
 def test_poison_event_goes_to_dead_letter_with_its_error_and_does_not_block_the_stream(
-        recommender_db, redis_client):
+    recommender_db, redis_client
+):
     poison = course_event(13)
     calls = []
 
@@ -86,7 +92,8 @@ def test_unreadable_or_off_contract_messages_are_dead_lettered_at_once(consumer,
 
 
 def test_events_of_types_the_group_does_not_handle_are_acknowledged_and_skipped(
-        recommender_db, redis_client):
+    recommender_db, redis_client
+):
     handlers = {("catalogue.course.withdrawn", 1): HANDLERS[("catalogue.course.withdrawn", 1)]}
     member = make_consumer(recommender_db, redis_client, handlers)
     member.setup()
@@ -107,8 +114,9 @@ def test_handler_failure_is_retried_with_backoff_and_then_succeeds(recommender_d
             raise ConnectionError("catalogue briefly unavailable")
         on_course_published(event, session)
 
-    member = make_consumer(recommender_db, redis_client,
-                           {**HANDLERS, ("catalogue.course.published", 1): flaky})
+    member = make_consumer(
+        recommender_db, redis_client, {**HANDLERS, ("catalogue.course.published", 1): flaky}
+    )
     member.setup()
     send(redis_client, course_event(21).to_json())
 

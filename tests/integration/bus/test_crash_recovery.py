@@ -1,4 +1,5 @@
-"""Crashes: a SIGKILLed consumer's message is reclaimed; a Redis that lost writes gets them again."""
+"""Crashes: a SIGKILLed consumer's message is reclaimed; a Redis that lost writes
+gets them again."""
 
 from __future__ import annotations
 
@@ -35,13 +36,18 @@ def wait_for(condition, timeout: float = 20.0) -> None:
 
 @pytest.mark.slow
 def test_message_of_a_consumer_killed_mid_handler_is_reclaimed_by_another(
-        recommender_db, redis_client, redis_url, tmp_path):
-    event = make_event("catalogue.course.published", 1,
-                       {"course_id": 42, "provider_id": 1, "changed_fields": ["title"]},
-                       producer="catalogue")
+    recommender_db, redis_client, redis_url, tmp_path
+):
+    event = make_event(
+        "catalogue.course.published",
+        1,
+        {"course_id": 42, "provider_id": 1, "changed_fields": ["title"]},
+        producer="catalogue",
+    )
     marker = tmp_path / "handler-started"
-    doomed = subprocess.Popen([sys.executable, str(SLOW_CONSUMER), recommender_db.url, redis_url,
-                               str(marker)])
+    doomed = subprocess.Popen(
+        [sys.executable, str(SLOW_CONSUMER), recommender_db.url, redis_url, str(marker)]
+    )
     try:
         wait_for(lambda: redis_client.exists(STREAM) and redis_client.xinfo_groups(STREAM))
         redis_client.xadd(STREAM, {"envelope": event.to_json()})
@@ -51,8 +57,17 @@ def test_message_of_a_consumer_killed_mid_handler_is_reclaimed_by_another(
         doomed.wait()
 
     assert redis_client.xpending(STREAM, "recommender")["pending"] == 1  # left behind by the dead
-    survivor = make_consumer(recommender_db, redis_client, name="survivor", policy=ConsumerPolicy(
-        handler_time_limit_seconds=0.5, reclaim_idle_seconds=1.0, block_ms=50, retry_base_seconds=0.01))
+    survivor = make_consumer(
+        recommender_db,
+        redis_client,
+        name="survivor",
+        policy=ConsumerPolicy(
+            handler_time_limit_seconds=0.5,
+            reclaim_idle_seconds=1.0,
+            block_ms=50,
+            retry_base_seconds=0.01,
+        ),
+    )
     survivor.setup()
     wait_for(lambda: survivor.run_once() > 0)
 
@@ -81,8 +96,10 @@ def test_relay_resends_the_window_a_restarted_redis_lost(catalogue_db, recommend
         second = publish_course(catalogue_db, "BBC-0101")
         while relay.run_once():
             pass
-        sent = [json.loads(fields[b"envelope"])["payload"]["course_id"]
-                for _, fields in client.xrange(STREAM)]
+        sent = [
+            json.loads(fields[b"envelope"])["payload"]["course_id"]
+            for _, fields in client.xrange(STREAM)
+        ]
         assert sent == [first, second]
 
         consumer = make_consumer(recommender_db, client)

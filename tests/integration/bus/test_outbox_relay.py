@@ -17,15 +17,27 @@ STREAM = stream_name("catalogue")
 
 def publish_course(catalogue_db, ref: str = "BBC-0001") -> int:
     with catalogue_db.session_scope() as session:
-        provider = courses.add_provider(session, f"p-{ref.lower()}", "Blackburn College", "fe-college", None)
-        course = courses.create_course(session, courses.NewCourse(
-            provider_id=provider.id, external_ref=ref, title="Cyber Security T Level",
-            qualification_type="T Level", rqf_level=3, route_kind="technical", sector="Digital"))
+        provider = courses.add_provider(
+            session, f"p-{ref.lower()}", "Blackburn College", "fe-college", None
+        )
+        course = courses.create_course(
+            session,
+            courses.NewCourse(
+                provider_id=provider.id,
+                external_ref=ref,
+                title="Cyber Security T Level",
+                qualification_type="T Level",
+                rqf_level=3,
+                route_kind="technical",
+                sector="Digital",
+            ),
+        )
         return course.id
 
 
-def test_committed_event_reaches_the_consumer_and_its_effect(catalogue_db, recommender_db, relay,
-                                                             consumer, redis_client):
+def test_committed_event_reaches_the_consumer_and_its_effect(
+    catalogue_db, recommender_db, relay, consumer, redis_client
+):
     course_id = publish_course(catalogue_db)
 
     assert relay.run_once() == 1
@@ -39,10 +51,21 @@ def test_committed_event_reaches_the_consumer_and_its_effect(catalogue_db, recom
 
 def test_rolled_back_transaction_publishes_nothing(catalogue_db, relay, redis_client):
     with catalogue_db.sessions() as session:
-        provider = courses.add_provider(session, "p-rollback", "Runshaw College", "fe-college", None)
-        courses.create_course(session, courses.NewCourse(
-            provider_id=provider.id, external_ref="R-1", title="Access to HE: Nursing",
-            qualification_type="Access to HE", rqf_level=3, route_kind="academic", sector="Health"))
+        provider = courses.add_provider(
+            session, "p-rollback", "Runshaw College", "fe-college", None
+        )
+        courses.create_course(
+            session,
+            courses.NewCourse(
+                provider_id=provider.id,
+                external_ref="R-1",
+                title="Access to HE: Nursing",
+                qualification_type="Access to HE",
+                rqf_level=3,
+                route_kind="academic",
+                sector="Health",
+            ),
+        )
         session.rollback()
 
     assert relay.run_once() == 0
@@ -52,7 +75,8 @@ def test_rolled_back_transaction_publishes_nothing(catalogue_db, relay, redis_cl
 
 
 def test_relay_crash_after_xadd_resends_and_the_inbox_keeps_the_effect_single(
-        catalogue_db, recommender_db, relay, consumer, redis_client):
+    catalogue_db, recommender_db, relay, consumer, redis_client
+):
     course_id = publish_course(catalogue_db)
 
     def crash(session) -> None:
@@ -76,8 +100,12 @@ def test_relay_crash_after_xadd_resends_and_the_inbox_keeps_the_effect_single(
 
 def test_payload_failing_its_contract_is_refused_at_publish_time(catalogue_db):
     with catalogue_db.sessions() as session, pytest.raises(InvalidEventPayload) as raised:
-        OutboxEvent.publish(session, "catalogue.course.updated", 1,
-                            {"course_id": "seven", "provider_id": 3, "changed_fields": ["colour"]})
+        OutboxEvent.publish(
+            session,
+            "catalogue.course.updated",
+            1,
+            {"course_id": "seven", "provider_id": 3, "changed_fields": ["colour"]},
+        )
     assert "course_id" in raised.value.messages
     assert "changed_fields" in raised.value.messages
 
@@ -90,6 +118,9 @@ def test_relay_publishes_in_commit_order_across_batches(catalogue_db, relay, red
         pass
 
     import json
-    sent = [json.loads(fields[b"envelope"])["payload"]["course_id"]
-            for _, fields in redis_client.xrange(STREAM)]
+
+    sent = [
+        json.loads(fields[b"envelope"])["payload"]["course_id"]
+        for _, fields in redis_client.xrange(STREAM)
+    ]
     assert sent == ids

@@ -24,8 +24,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def multipart(subject: str = "Your new route", text: str = "Hello Ada,\nthree courses match.",
-              html: str = "<p>Hello <b>Ada</b></p>") -> EmailMessage:
+def multipart(
+    subject: str = "Your new route",
+    text: str = "Hello Ada,\nthree courses match.",
+    html: str = "<p>Hello <b>Ada</b></p>",
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = "Routeways <noreply@routeways.test>"
     message["To"] = "ada@example.test"

@@ -9,15 +9,26 @@ from tests.integration.web.conftest import make_app
 
 
 def test_course_posted_to_the_catalogue_arrives_in_the_recommender(
-        database_url, recommender_db, redis_url, redis_client):
+    database_url, recommender_db, redis_url, redis_client
+):
     catalogue = make_app("catalogue", database_url, redis_url)
     client = catalogue.test_client()
-    provider = client.post("/providers", json={"key": "uclan", "name": "University of Central Lancashire",
-                                               "kind": "university"}).json
-    course = client.post("/courses", json={
-        "provider_id": provider["id"], "external_ref": "UCLAN-CYB-6", "title": "BSc (Hons) Cyber Security",
-        "qualification_type": "Bachelor's degree", "rqf_level": 6, "route_kind": "academic",
-        "sector": "Digital"}).json
+    provider = client.post(
+        "/providers",
+        json={"key": "uclan", "name": "University of Central Lancashire", "kind": "university"},
+    ).json
+    course = client.post(
+        "/courses",
+        json={
+            "provider_id": provider["id"],
+            "external_ref": "UCLAN-CYB-6",
+            "title": "BSc (Hons) Cyber Security",
+            "qualification_type": "Bachelor's degree",
+            "rqf_level": 6,
+            "route_kind": "academic",
+            "sector": "Digital",
+        },
+    ).json
     client.put(f"/courses/{course['id']}/withdrawal")
 
     relay = make_relay(catalogue.extensions["routeways.db"], redis_client)

@@ -28,11 +28,13 @@ def test_policy_is_json_only_late_ack_prefetch_one_and_visibility_above_time_lim
     conf = celery.conf
     assert conf.task_serializer == "json"
     assert conf.accept_content == ["json"]
-    assert conf.task_acks_late and conf.task_reject_on_worker_lost
+    assert conf.task_acks_late
+    assert conf.task_reject_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1
     assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
     assert {"bus.trim_streams", "bus.purge_handled"} <= {
-        entry["task"] for entry in conf.beat_schedule.values()}
+        entry["task"] for entry in conf.beat_schedule.values()
+    }
 
 
 def test_task_enqueued_in_a_transaction_is_sent_only_after_commit(broker, catalogue_db):

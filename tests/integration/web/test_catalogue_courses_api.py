@@ -1,4 +1,4 @@
-"""The catalogue's course API: valid courses are stored with their event, bad input is a clear 4xx."""
+"""The catalogue's course API: valid courses stored with their event, bad input a clear 4xx."""
 
 from __future__ import annotations
 
@@ -6,18 +6,33 @@ from sqlalchemy import select
 
 from services.catalogue.models import OutboxEvent
 
-COURSE = {"external_ref": "PC-DIG-01", "title": "T Level in Digital Production, Design and Development",
-          "qualification_type": "T Level", "rqf_level": 3, "route_kind": "technical", "sector": "Digital"}
+COURSE = {
+    "external_ref": "PC-DIG-01",
+    "title": "T Level in Digital Production, Design and Development",
+    "qualification_type": "T Level",
+    "rqf_level": 3,
+    "route_kind": "technical",
+    "sector": "Digital",
+}
 
 
 def add_provider(client) -> int:
-    response = client.post("/providers", json={"key": "prestons-college", "name": "Preston's College",
-                                               "kind": "fe-college", "ukprn": "10005204"})
+    response = client.post(
+        "/providers",
+        json={
+            "key": "prestons-college",
+            "name": "Preston's College",
+            "kind": "fe-college",
+            "ukprn": "10005204",
+        },
+    )
     assert response.status_code == 201
     return response.json["id"]
 
 
-def test_posting_a_course_stores_it_and_records_its_published_event(catalogue_client, catalogue_app):
+def test_posting_a_course_stores_it_and_records_its_published_event(
+    catalogue_client, catalogue_app
+):
     provider_id = add_provider(catalogue_client)
     response = catalogue_client.post("/courses", json={**COURSE, "provider_id": provider_id})
 
@@ -34,8 +49,15 @@ def test_posting_a_course_stores_it_and_records_its_published_event(catalogue_cl
 
 def test_invalid_course_is_a_422_problem_naming_each_field_and_reason(catalogue_client):
     provider_id = add_provider(catalogue_client)
-    response = catalogue_client.post("/courses", json={
-        **COURSE, "provider_id": provider_id, "rqf_level": 11, "qualification_type": "Diploma"})
+    response = catalogue_client.post(
+        "/courses",
+        json={
+            **COURSE,
+            "provider_id": provider_id,
+            "rqf_level": 11,
+            "qualification_type": "Diploma",
+        },
+    )
 
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
@@ -60,7 +82,8 @@ def test_course_for_an_unknown_provider_names_provider_id(catalogue_client):
     response = catalogue_client.post("/courses", json={**COURSE, "provider_id": 999})
     assert response.status_code == 422
     assert response.json["errors"] == [
-        {"location": "json", "field": "provider_id", "reason": "no provider 999"}]
+        {"location": "json", "field": "provider_id", "reason": "no provider 999"}
+    ]
 
 
 def test_second_course_with_the_same_external_ref_is_a_409_conflict(catalogue_client):
@@ -73,7 +96,9 @@ def test_second_course_with_the_same_external_ref_is_a_409_conflict(catalogue_cl
 
 def test_withdrawing_twice_records_one_withdrawn_event(catalogue_client, catalogue_app):
     provider_id = add_provider(catalogue_client)
-    course_id = catalogue_client.post("/courses", json={**COURSE, "provider_id": provider_id}).json["id"]
+    course_id = catalogue_client.post("/courses", json={**COURSE, "provider_id": provider_id}).json[
+        "id"
+    ]
 
     assert catalogue_client.put(f"/courses/{course_id}/withdrawal").json["status"] == "withdrawn"
     assert catalogue_client.put(f"/courses/{course_id}/withdrawal").status_code == 200

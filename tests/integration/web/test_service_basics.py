@@ -30,8 +30,9 @@ def test_readyz_answers_200_when_database_and_redis_answer(client):
 def test_readyz_answers_503_problem_naming_redis_when_redis_is_down(tmp_path):
     from shared.embedded_redis import free_port
 
-    app = make_app("catalogue", f"sqlite:///{tmp_path / 'c.sqlite3'}",
-                   f"redis://127.0.0.1:{free_port()}/0")
+    app = make_app(
+        "catalogue", f"sqlite:///{tmp_path / 'c.sqlite3'}", f"redis://127.0.0.1:{free_port()}/0"
+    )
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
@@ -68,6 +69,8 @@ def test_wrong_method_is_a_405_problem_with_allow_header(client):
 
 
 def test_correlation_id_is_echoed_or_made(client):
-    assert client.get("/healthz", headers={"X-Correlation-ID": "abc-1"}).headers[
-        "X-Correlation-ID"] == "abc-1"
+    assert (
+        client.get("/healthz", headers={"X-Correlation-ID": "abc-1"}).headers["X-Correlation-ID"]
+        == "abc-1"
+    )
     assert len(client.get("/healthz").headers["X-Correlation-ID"]) == 36

@@ -27,14 +27,28 @@ from shared.demo import (
 from shared.demo.places import DISTRICTS
 
 EXPECTED_LEVELS = {
-    "A level": {3}, "T Level": {3}, "Access to HE": {3}, "HTQ": {4, 5},
-    "Foundation degree": {5}, "Bachelor's degree": {6}, "Apprenticeship": {2, 3, 4, 5, 6},
-    "Skills Bootcamp": {3, 4, 5}, "Short course": {1, 2, 3}, "BTEC": {2, 3},
+    "A level": {3},
+    "T Level": {3},
+    "Access to HE": {3},
+    "HTQ": {4, 5},
+    "Foundation degree": {5},
+    "Bachelor's degree": {6},
+    "Apprenticeship": {2, 3, 4, 5, 6},
+    "Skills Bootcamp": {3, 4, 5},
+    "Short course": {1, 2, 3},
+    "BTEC": {2, 3},
 }
 EXPECTED_ROUTES = {
-    "A level": "academic", "Access to HE": "academic", "Bachelor's degree": "academic",
-    "T Level": "technical", "BTEC": "technical", "HTQ": "technical", "Apprenticeship": "technical",
-    "Skills Bootcamp": "technical", "Foundation degree": "both", "Short course": "both",
+    "A level": "academic",
+    "Access to HE": "academic",
+    "Bachelor's degree": "academic",
+    "T Level": "technical",
+    "BTEC": "technical",
+    "HTQ": "technical",
+    "Apprenticeship": "technical",
+    "Skills Bootcamp": "technical",
+    "Foundation degree": "both",
+    "Short course": "both",
 }
 FUNNEL = ("viewed", "saved", "applied", "enrolled", "completed")
 
@@ -90,7 +104,8 @@ def test_a_reference_in_another_zone_is_converted_to_utc():
     reference = datetime(2026, 11, 1, 1, tzinfo=timezone(timedelta(hours=1)))
 
     assert generate(learners=30, courses=20, reference=reference) == generate(
-        learners=30, courses=20)
+        learners=30, courses=20
+    )
 
 
 def test_a_naive_reference_is_refused():
@@ -136,8 +151,12 @@ def test_providers_are_typed_and_carry_invented_eight_digit_ukprns(demo):
 
     assert set(kinds) == {"fe-college", "university", "itp", "employer-academy"}
     assert all(re.fullmatch(r"1000\d{4}", p.ukprn) for p in demo.providers)
-    assert {"Blackburn College", "University of Central Lancashire", "Lancaster University",
-            "Myerscough College"} <= {p.name for p in demo.providers}
+    assert {
+        "Blackburn College",
+        "University of Central Lancashire",
+        "Lancaster University",
+        "Myerscough College",
+    } <= {p.name for p in demo.providers}
 
 
 def test_every_course_belongs_to_a_provider_and_one_of_its_campuses(demo):
@@ -191,8 +210,11 @@ def test_cost_agrees_with_funding(demo):
 
 def test_university_degrees_charge_the_fee_cap_for_three_years(demo):
     universities = {p.key for p in demo.providers if p.kind == "university"}
-    degrees = [c for c in demo.courses
-               if c.provider_key in universities and c.qualification_type == "Bachelor's degree"]
+    degrees = [
+        c
+        for c in demo.courses
+        if c.provider_key in universities and c.qualification_type == "Bachelor's degree"
+    ]
 
     assert degrees
     assert {c.cost_pence for c in degrees} == {3 * 953_500}
@@ -303,8 +325,9 @@ def test_learners_mostly_interact_with_courses_in_their_goal_sectors(demo):
 def test_learners_mostly_interact_at_or_one_above_their_level(demo):
     level_of = {c.key: c.rqf_level for c in demo.courses}
     learner_level = {learner.key: learner.rqf_level for learner in demo.learners}
-    steps = Counter(level_of[i.course_key] - learner_level[i.learner_key]
-                    for i in demo.interactions)
+    steps = Counter(
+        level_of[i.course_key] - learner_level[i.learner_key] for i in demo.interactions
+    )
 
     assert (steps[0] + steps[1]) / steps.total() > 0.6
 

@@ -128,8 +128,10 @@ def test_redis_persists_to_an_append_only_file_fsynced_every_second(services):
     assert directives["appendfsync"] == "everysec"
     assert directives["dir"] == "/data"
     # ... and /data outlives the container
-    assert any(volume.split(":")[1] == "/data" and not volume.startswith(".")
-               for volume in redis["volumes"])
+    assert any(
+        volume.split(":")[1] == "/data" and not volume.startswith(".")
+        for volume in redis["volumes"]
+    )
 
 
 def test_postgres_init_creates_one_database_per_service_owned_by_routeways(services):
@@ -194,8 +196,11 @@ def test_flower_watches_the_broker_and_mailpit_takes_smtp(services):
 
 def test_image_installs_the_project_non_editable_as_a_non_root_user():
     dockerfile = (DEPLOY / "Dockerfile").read_text()
-    instructions = [line.strip() for line in dockerfile.splitlines()
-                    if line.strip() and not line.lstrip().startswith("#")]
+    instructions = [
+        line.strip()
+        for line in dockerfile.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     assert instructions[0] == "FROM python:3.11-slim"
     install = next(line for line in instructions if "pip install" in line)
     assert re.search(r"pip install (--no-cache-dir )?\.(\s|$)", install), install

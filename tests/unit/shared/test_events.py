@@ -20,16 +20,22 @@ from shared.events import (
 
 
 def test_envelope_round_trips_through_its_wire_form():
-    event = make_event("catalogue.course.withdrawn", 1, {"course_id": 4, "provider_id": 2},
-                       producer="catalogue", correlation_id="req-9")
+    event = make_event(
+        "catalogue.course.withdrawn",
+        1,
+        {"course_id": 4, "provider_id": 2},
+        producer="catalogue",
+        correlation_id="req-9",
+    )
     again = envelope_from_json(event.to_json())
     assert again == event
     assert again.occurred_at.tzinfo is UTC
 
 
 def test_envelope_times_are_normalised_to_utc():
-    event = make_event("catalogue.course.withdrawn", 1, {"course_id": 4, "provider_id": 2},
-                       producer="catalogue")
+    event = make_event(
+        "catalogue.course.withdrawn", 1, {"course_id": 4, "provider_id": 2}, producer="catalogue"
+    )
     wire = json.loads(event.to_json())
     wire["occurred_at"] = datetime(2026, 6, 1, 10, tzinfo=timezone(timedelta(hours=1))).isoformat()
     assert envelope_from_json(json.dumps(wire)).occurred_at == datetime(2026, 6, 1, 9, tzinfo=UTC)
@@ -48,14 +54,20 @@ def test_unknown_type_is_refused_at_publish_time():
 
 def test_payload_with_personal_data_is_refused():
     with pytest.raises(InvalidEventPayload) as raised:
-        make_event("profile.learner.erased", 1, {"learner_id": 3, "email": "a@example.org"},
-                   producer="profile")
+        make_event(
+            "profile.learner.erased",
+            1,
+            {"learner_id": 3, "email": "a@example.org"},
+            producer="profile",
+        )
     assert "email" in raised.value.messages
 
 
 def test_only_the_registered_producer_may_publish_a_type():
     with pytest.raises(ValueError, match="produced by catalogue"):
-        make_event("catalogue.course.withdrawn", 1, {"course_id": 1, "provider_id": 1}, producer="profile")
+        make_event(
+            "catalogue.course.withdrawn", 1, {"course_id": 1, "provider_id": 1}, producer="profile"
+        )
 
 
 def test_event_types_are_past_tense_producer_subject_verb():

@@ -13,4 +13,5 @@ def test_nested_messages_become_dotted_field_paths():
 
 def test_schema_level_messages_name_the_body():
     assert list(field_errors({"json": {"_schema": ["Invalid input type."]}})) == [
-        {"location": "json", "field": "(body)", "reason": "Invalid input type."}]
+        {"location": "json", "field": "(body)", "reason": "Invalid input type."}
+    ]

@@ -51,8 +51,12 @@ def test_unreadable_value_names_the_variable():
 
 def test_reclaim_threshold_must_exceed_the_handler_time_limit():
     with pytest.raises(SettingsError, match="RECLAIM_IDLE"):
-        Settings.from_env({"ROUTEWAYS_BUS_RECLAIM_IDLE_SECONDS": "10",
-                           "ROUTEWAYS_BUS_HANDLER_TIME_LIMIT_SECONDS": "30"})
+        Settings.from_env(
+            {
+                "ROUTEWAYS_BUS_RECLAIM_IDLE_SECONDS": "10",
+                "ROUTEWAYS_BUS_HANDLER_TIME_LIMIT_SECONDS": "30",
+            }
+        )
 
 
 def test_production_refuses_the_development_secret():

@@ -3,8 +3,16 @@
 from marshmallow import Schema, fields, validate
 
 QUALIFICATION_TYPES = (
-    "A level", "T Level", "BTEC", "Access to HE", "HTQ", "Foundation degree", "Bachelor's degree",
-    "Apprenticeship", "Skills Bootcamp", "Short course",
+    "A level",
+    "T Level",
+    "BTEC",
+    "Access to HE",
+    "HTQ",
+    "Foundation degree",
+    "Bachelor's degree",
+    "Apprenticeship",
+    "Skills Bootcamp",
+    "Short course",
 )
 ROUTE_KINDS = ("academic", "technical", "both")
 STATUSES = ("draft", "published", "withdrawn")
@@ -17,11 +25,17 @@ class CourseSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
     summary = fields.String(load_default="", validate=validate.Length(max=5000))
     qualification_type = fields.String(required=True, validate=validate.OneOf(QUALIFICATION_TYPES))
-    rqf_level = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=8),
-                               metadata={"description": "RQF level: 0 is entry level, 8 doctoral"})
+    rqf_level = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0, max=8),
+        metadata={"description": "RQF level: 0 is entry level, 8 doctoral"},
+    )
     route_kind = fields.String(required=True, validate=validate.OneOf(ROUTE_KINDS))
     sector = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    status = fields.String(load_default="published", validate=validate.OneOf(("draft", "published")))
+    status = fields.String(
+        load_default="published", validate=validate.OneOf(("draft", "published"))
+    )
     version = fields.Integer(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)

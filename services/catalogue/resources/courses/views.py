@@ -21,8 +21,9 @@ class Courses(MethodView):
     @blp.response(200, CourseResponseSchema(many=True))
     def get(self, args: dict) -> list:
         """List courses, optionally one provider's or one status'"""
-        return courses.list_courses(db_session(), args.get("provider_id"), args.get("status"),
-                                    args["limit"], args["offset"])
+        return courses.list_courses(
+            db_session(), args.get("provider_id"), args.get("status"), args["limit"], args["offset"]
+        )
 
     @blp.arguments(CourseSchema)
     @blp.response(201, CourseResponseSchema)
@@ -32,8 +33,10 @@ class Courses(MethodView):
         try:
             course = courses.create_course(session, courses.NewCourse(**body))
         except courses.CatalogueError as error:
-            abort(409 if error.field == "external_ref" else 422,
-                  errors={"json": {error.field: [error.reason]}})
+            abort(
+                409 if error.field == "external_ref" else 422,
+                errors={"json": {error.field: [error.reason]}},
+            )
         session.commit()
         return course
 

@@ -12,5 +12,9 @@ class InteractionSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(INTERACTION_KINDS))
     source = fields.String(required=True, validate=validate.OneOf(INTERACTION_SOURCES))
     occurred_at = fields.AwareDateTime(required=True)
-    client_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64),
-                               metadata={"description": "Client-chosen id: a retried POST records once"})
+    client_ref = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "Client-chosen id: a retried POST records once"},
+    )

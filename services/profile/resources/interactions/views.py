@@ -15,13 +15,16 @@ blp = Blueprint("interactions", __name__, url_prefix="/learners", description="I
 class LearnerInteractions(MethodView):
     @blp.arguments(InteractionSchema)
     @blp.response(201, InteractionSchema)
-    @blp.alt_response(200, schema=InteractionSchema, description="Already recorded under this client_ref")
+    @blp.alt_response(
+        200, schema=InteractionSchema, description="Already recorded under this client_ref"
+    )
     def post(self, body: dict, learner_id: int) -> object:
         """Record what a learner did with a course"""
         session = db_session()
         try:
             interaction, created = interactions.record_interaction(
-                session, learner_id, interactions.NewInteraction(**body))
+                session, learner_id, interactions.NewInteraction(**body)
+            )
         except learners.ProfileError as error:
             abort(404, message=str(error))
         session.commit()

@@ -1,4 +1,4 @@
-"""/learners: registration and reading (self-service links and advisers come in the profile issue)."""
+"""/learners: registration and reading (self-service links and advisers come later)."""
 
 from flask.views import MethodView
 from flask_smorest import abort

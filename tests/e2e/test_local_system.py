@@ -1,0 +1,113 @@
+"""The whole system as `make run` starts it: every process up, a course travelling from the
+catalogue API to the recommender over the real bus, and a clean stop on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_fixed
+
+from services import SERVICE_NAMES
+from shared.embedded_redis import free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory):
+    """`routeways up --no-demo` in an empty folder, on free ports, with no REDIS_URL (so it starts
+    the bundled redis-server itself)."""
+    workdir: Path = tmp_path_factory.mktemp("system")
+    ports = {name: free_port() for name in SERVICE_NAMES}
+    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    env.update({f"ROUTEWAYS_{name.upper()}_PORT": str(port) for name, port in ports.items()})
+    env.update(
+        {
+            "ROUTEWAYS_SMTP_PORT": str(free_port()),
+            "ROUTEWAYS_MAIL_VIEWER_PORT": str(free_port()),
+            "ROUTEWAYS_RELAY_POLL_SECONDS": "0.1",
+        }
+    )
+    log = (workdir / "up.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shared.cli", "up", "--no-demo"],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    yield process, urls, env, workdir
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    log.close()
+
+
+@retry(
+    stop=stop_after_delay(90),
+    wait=wait_fixed(0.5),
+    reraise=True,
+    retry=retry_if_exception_type((requests.ConnectionError, requests.Timeout, AssertionError)),
+)
+def wait_ready(url: str) -> None:
+    assert requests.get(f"{url}/readyz", timeout=2).status_code == 200
+
+
+def test_every_service_answers_readyz(system):
+    process, urls, _, workdir = system
+    for url in urls.values():
+        wait_ready(url)
+    assert process.poll() is None, (workdir / "up.log").read_text()[-3000:]
+
+
+def test_a_course_added_through_the_catalogue_reaches_the_recommender(system):
+    _, urls, _, _ = system
+    for url in urls.values():
+        wait_ready(url)
+    catalogue = urls["catalogue"]
+    provider = requests.post(
+        f"{catalogue}/providers",
+        timeout=5,
+        json={"key": "nelson-and-colne", "name": "Nelson and Colne College", "kind": "fe-college"},
+    ).json()
+    response = requests.post(
+        f"{catalogue}/courses",
+        timeout=5,
+        json={
+            "provider_id": provider["id"],
+            "external_ref": "NCC-ENG-3",
+            "title": "T Level in Engineering",
+            "qualification_type": "T Level",
+            "rqf_level": 3,
+            "route_kind": "technical",
+            "sector": "Engineering and manufacturing",
+        },
+    )
+    assert response.status_code == 201
+
+    @retry(stop=stop_after_delay(60), wait=wait_fixed(0.25), reraise=True)
+    def course_arrives() -> None:
+        assert (
+            requests.get(f"{urls['recommender']}/read-model", timeout=2).json()["published_courses"]
+            == 1
+        )
+
+    course_arrives()
+
+
+def test_ctrl_c_stops_every_process(system):
+    process, urls, _, workdir = system
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=60)
+    for url in urls.values():
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"{url}/healthz", timeout=2)
+    leftovers = subprocess.run(["pgrep", "-f", str(workdir)], capture_output=True, text=True).stdout
+    assert leftovers == ""
