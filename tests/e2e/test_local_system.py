@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,18 @@ from services import SERVICE_NAMES
 from shared.embedded_redis import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def processes_marked(marker: str) -> list[int]:
+    """Pids whose environment carries `marker` (every process `up` starts inherits it)."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker.encode() in environ.read_bytes():
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +45,7 @@ def system(tmp_path_factory):
             "ROUTEWAYS_SMTP_PORT": str(free_port()),
             "ROUTEWAYS_MAIL_VIEWER_PORT": str(free_port()),
             "ROUTEWAYS_RELAY_POLL_SECONDS": "0.1",
+            "ROUTEWAYS_E2E_RUN": uuid.uuid4().hex,
         }
     )
     log = (workdir / "up.log").open("w")
@@ -45,8 +59,13 @@ def system(tmp_path_factory):
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     yield process, urls, env, workdir
     if process.poll() is None:
-        process.kill()
-        process.wait()
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    for pid in processes_marked(f"ROUTEWAYS_E2E_RUN={env['ROUTEWAYS_E2E_RUN']}"):
+        os.kill(pid, signal.SIGKILL)  # never leave a stray process behind a failed test
     log.close()
 
 
@@ -61,10 +80,12 @@ def wait_ready(url: str) -> None:
 
 
 def test_every_service_answers_readyz(system):
-    process, urls, _, workdir = system
+    process, urls, env, workdir = system
     for url in urls.values():
         wait_ready(url)
     assert process.poll() is None, (workdir / "up.log").read_text()[-3000:]
+    # up, redis, mail sink, 4 web masters, 4 relays, 4 consumers, worker, beat (and their shells)
+    assert len(processes_marked(f"ROUTEWAYS_E2E_RUN={env['ROUTEWAYS_E2E_RUN']}")) >= 17
 
 
 def test_a_course_added_through_the_catalogue_reaches_the_recommender(system):
@@ -103,11 +124,10 @@ def test_a_course_added_through_the_catalogue_reaches_the_recommender(system):
 
 
 def test_ctrl_c_stops_every_process(system):
-    process, urls, _, workdir = system
+    process, urls, env, _ = system
     process.send_signal(signal.SIGINT)
     process.wait(timeout=60)
     for url in urls.values():
         with pytest.raises(requests.ConnectionError):
             requests.get(f"{url}/healthz", timeout=2)
-    leftovers = subprocess.run(["pgrep", "-f", str(workdir)], capture_output=True, text=True).stdout
-    assert leftovers == ""
+    assert processes_marked(f"ROUTEWAYS_E2E_RUN={env['ROUTEWAYS_E2E_RUN']}") == []

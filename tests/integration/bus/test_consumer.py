@@ -129,3 +129,30 @@ def test_handler_failure_is_retried_with_backoff_and_then_succeeds(recommender_d
     assert redis_client.xpending(STREAM, "recommender")["pending"] == 0
     with recommender_db.session_scope() as session:
         assert session.get(CourseView, 21) is not None
+
+
+def test_handler_running_past_its_time_limit_is_stopped_and_dead_lettered(recommender_db, redis_client):
+    import time
+
+    from shared.bus.consumer import ConsumerPolicy
+
+    def hangs(event, session) -> None:
+        time.sleep(30)
+
+    member = make_consumer(
+        recommender_db,
+        redis_client,
+        {**HANDLERS, ("catalogue.course.published", 1): hangs},
+        policy=ConsumerPolicy(
+            max_deliveries=1, handler_time_limit_seconds=0.2, reclaim_idle_seconds=5, block_ms=50
+        ),
+    )
+    member.setup()
+    send(redis_client, course_event(8).to_json())
+
+    started = time.monotonic()
+    member.run_once()
+
+    assert time.monotonic() - started < 10
+    [(_, fields)] = redis_client.xrange(DEAD)
+    assert b"HandlerTimeout" in fields[b"error"]
