@@ -40,15 +40,23 @@ from shared.migrate import upgrade
 RESULTS = Path(__file__).parent / "results"
 
 
-def add_courses(catalogue: Database, provider_id: int, start: int, count: int) -> dict[int, datetime]:
+def add_courses(
+    catalogue: Database, provider_id: int, start: int, count: int
+) -> dict[int, datetime]:
     """Commit `count` courses in one transaction; return course id -> commit time."""
     with catalogue.session_scope() as session:
         ids = [
             courses.create_course(
                 session,
-                courses.NewCourse(provider_id=provider_id, external_ref=f"B-{start + n}",
-                                  title="Bench course", qualification_type="Short course",
-                                  rqf_level=2, route_kind="technical", sector="Digital"),
+                courses.NewCourse(
+                    provider_id=provider_id,
+                    external_ref=f"B-{start + n}",
+                    title="Bench course",
+                    qualification_type="Short course",
+                    rqf_level=2,
+                    route_kind="technical",
+                    sector="Digital",
+                ),
             ).id
             for n in range(count)
         ]
@@ -58,7 +66,8 @@ def add_courses(catalogue: Database, provider_id: int, start: int, count: int) -
 
 def handled_times(recommender: Database) -> dict[int, datetime]:
     with recommender.session_scope() as session:
-        return dict(session.execute(select(CourseView.course_id, CourseView.updated_at)).tuples().all())
+        rows = session.execute(select(CourseView.course_id, CourseView.updated_at))
+        return {course_id: updated_at for course_id, updated_at in rows}
 
 
 def wait_until_handled(recommender: Database, total: int, timeout: float = 600) -> float:
@@ -100,10 +109,13 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="routeways-bench-"))
     port = embedded_redis.free_port()
     server = embedded_redis.start(port, work / "redis")
-    env = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{port}/0",
-           "ROUTEWAYS_CATALOGUE_DATABASE_URL": f"sqlite:///{work / 'catalogue.sqlite3'}",
-           "ROUTEWAYS_RECOMMENDER_DATABASE_URL": f"sqlite:///{work / 'recommender.sqlite3'}",
-           "ROUTEWAYS_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+        "ROUTEWAYS_CATALOGUE_DATABASE_URL": f"sqlite:///{work / 'catalogue.sqlite3'}",
+        "ROUTEWAYS_RECOMMENDER_DATABASE_URL": f"sqlite:///{work / 'recommender.sqlite3'}",
+        "ROUTEWAYS_LOG_LEVEL": "WARNING",
+    }
     from services import load
 
     catalogue = Database(env["ROUTEWAYS_CATALOGUE_DATABASE_URL"])
@@ -113,8 +125,10 @@ def main() -> None:
     with catalogue.session_scope() as session:
         provider_id = courses.add_provider(session, "bench", "Bench College", "fe-college", None).id
     cli = [sys.executable, "-m", "shared.cli"]
-    processes = [subprocess.Popen([*cli, "relay", "catalogue"], env=env),
-                 subprocess.Popen([*cli, "consume", "recommender"], env=env)]
+    processes = [
+        subprocess.Popen([*cli, "relay", "catalogue"], env=env),
+        subprocess.Popen([*cli, "consume", "recommender"], env=env),
+    ]
     try:
         committed: dict[int, datetime] = {}
         for n in tqdm(range(args.paced), desc="paced events", unit="event"):
@@ -137,16 +151,27 @@ def main() -> None:
 
     result = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "database": "SQLite (WAL)", "relay_poll_seconds": 0.25,
-        "paced": {"events": args.paced, "rate_per_second": args.rate,
-                  "latency_ms_p50": round(statistics.median(latencies), 1),
-                  "latency_ms_p95": round(latencies[int(0.95 * (len(latencies) - 1))], 1),
-                  "latency_ms_max": round(latencies[-1], 1)},
-        "burst": {"events": args.burst, "seconds": round(burst_seconds, 2),
-                  "events_per_second": round(args.burst / burst_seconds, 1)},
-        "bare_transport": {"events": args.burst, "seconds": round(bare_seconds, 3),
-                           "events_per_second": round(args.burst / bare_seconds, 1)},
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        "database": "SQLite (WAL)",
+        "relay_poll_seconds": 0.25,
+        "paced": {
+            "events": args.paced,
+            "rate_per_second": args.rate,
+            "latency_ms_p50": round(statistics.median(latencies), 1),
+            "latency_ms_p95": round(latencies[int(0.95 * (len(latencies) - 1))], 1),
+            "latency_ms_max": round(latencies[-1], 1),
+        },
+        "burst": {
+            "events": args.burst,
+            "seconds": round(burst_seconds, 2),
+            "events_per_second": round(args.burst / burst_seconds, 1),
+        },
+        "bare_transport": {
+            "events": args.burst,
+            "seconds": round(bare_seconds, 3),
+            "events_per_second": round(args.burst / bare_seconds, 1),
+        },
         "burst_vs_bare_transport_slowdown": round(burst_seconds / bare_seconds, 1),
     }
     RESULTS.mkdir(exist_ok=True)

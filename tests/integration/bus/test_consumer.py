@@ -131,7 +131,7 @@ def test_handler_failure_is_retried_with_backoff_and_then_succeeds(recommender_d
         assert session.get(CourseView, 21) is not None
 
 
-def test_handler_running_past_its_time_limit_is_stopped_and_dead_lettered(recommender_db, redis_client):
+def test_handler_past_its_time_limit_is_stopped_and_dead_lettered(recommender_db, redis_client):
     import time
 
     from shared.bus.consumer import ConsumerPolicy
