@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from shared.demo.model import DemoCourse
+from shared.demo.model import DemoCourse, pick_weighted
 from shared.demo.places import PROVIDER_PROFILES, ProviderProfile
 from shared.demo.taxonomy import (
     A_LEVEL_SUBJECTS,
@@ -114,12 +114,6 @@ _ACCESS_TITLES = {
     CREATIVE: ("Art and Design",),
 }
 _FOUNDATION_PREFIX = {"BSc": "FdSc", "BA": "FdA", "BEng": "FdEng"}
-
-
-def _pick(rng: np.random.Generator, weights: dict) -> object:
-    keys = list(weights)
-    p = np.array([weights[k] for k in keys], dtype=float)
-    return keys[int(rng.choice(len(keys), p=p / p.sum()))]
 
 
 def _levels_for(qualification: str, kind: str) -> dict[int, float]:
@@ -252,7 +246,7 @@ def _summary(
 
 def _course(rng: np.random.Generator, profile: ProviderProfile, number: int) -> DemoCourse:
     provider = profile.provider
-    sector = str(_pick(rng, profile.sectors))
+    sector = str(pick_weighted(rng, profile.sectors))
     offer = {}
     for name, rule in QUALIFICATIONS.items():
         weight = rule.offered_by.get(provider.kind, 0.0)
@@ -263,18 +257,18 @@ def _course(rng: np.random.Generator, profile: ProviderProfile, number: int) -> 
             offer[name] = weight
     if not any(offer.values()):
         offer = {"Short course": 1.0}
-    qualification = str(_pick(rng, {k: w for k, w in offer.items() if w > 0}))
+    qualification = str(pick_weighted(rng, {k: w for k, w in offer.items() if w > 0}))
     rule = QUALIFICATIONS[qualification]
     levels = _levels_for(qualification, provider.kind)
     subjects = _fitting_subjects(sector, qualification, levels)
     subject = subjects[int(rng.integers(len(subjects)))]
     level = int(
-        _pick(
+        pick_weighted(
             rng,
             {lvl: w for lvl, w in levels.items() if subject.levels[0] <= lvl <= subject.levels[1]},
         )
     )
-    mode = str(_pick(rng, rule.delivery))
+    mode = str(pick_weighted(rng, rule.delivery))
     campus = (
         None
         if mode == "online"

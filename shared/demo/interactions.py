@@ -18,17 +18,9 @@ import numpy as np
 from shared.demo.model import DemoCourse, DemoInteraction, DemoLearner
 from shared.demo.places import DISTRICTS, PROVIDERS
 from shared.demo.taxonomy import OCCUPATION_SECTORS
+from shared.events.profile import INTERACTION_KINDS
 
-KINDS = (
-    "email-click",
-    "viewed",
-    "saved",
-    "applied",
-    "enrolled",
-    "completed",
-    "dismissed",
-    "not-interested",
-)
+KINDS = INTERACTION_KINDS  # the contract's kinds, so demo events always validate
 WINDOW_DAYS = 548  # 18 months
 ZIPF_EXPONENT = 1.1
 GOAL_SECTOR_SHARE = 0.85  # of a learner's attention that goes to their goal sectors

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from shared.demo.model import DemoAdviser, DemoLearner
+from shared.demo.model import DemoAdviser, DemoLearner, pick_weighted
 from shared.demo.places import DISTRICTS, distance_km, invented_postcode
 from shared.demo.taxonomy import NO_OCCUPATION
 
@@ -293,12 +293,6 @@ _TRAVEL_KM = {5: 0.08, 10: 0.2, 15: 0.22, 20: 0.2, 30: 0.15, 40: 0.08, 50: 0.07}
 _DIGESTS = {"weekly": 0.45, "monthly": 0.25, "instant": 0.1, "never": 0.2}
 
 
-def _pick(rng: np.random.Generator, weights: dict) -> object:
-    keys = list(weights)
-    p = np.array([weights[k] for k in keys], dtype=float)
-    return keys[int(rng.choice(len(keys), p=p / p.sum()))]
-
-
 def _district_weights(cluster: Cluster) -> np.ndarray:
     weights = np.array([d.weight for d in DISTRICTS], dtype=float)
     for i, district in enumerate(DISTRICTS):
@@ -337,7 +331,7 @@ def generate_learners(rng: np.random.Generator, count: int) -> tuple[DemoLearner
     for number in range(1, count + 1):
         which = int(rng.choice(len(CLUSTERS), p=shares / shares.sum()))
         cluster = CLUSTERS[which]
-        occupation = str(_pick(rng, cluster.occupations))
+        occupation = str(pick_weighted(rng, cluster.occupations))
         goals = {code: w for code, w in cluster.goals.items() if code != occupation}
         codes = list(goals)
         p = np.array(list(goals.values()), dtype=float)
@@ -354,12 +348,12 @@ def generate_learners(rng: np.random.Generator, count: int) -> tuple[DemoLearner
                     district.code, *(int(v) for v in rng.integers(0, 40, 3))
                 ),
                 occupation_code=occupation,
-                rqf_level=int(_pick(rng, cluster.levels)),
-                route_preference=str(_pick(rng, cluster.routes)),
+                rqf_level=int(pick_weighted(rng, cluster.levels)),
+                route_preference=str(pick_weighted(rng, cluster.routes)),
                 goals=tuple(codes[int(i)] for i in chosen),
-                max_travel_km=int(_pick(rng, _TRAVEL_KM)),
+                max_travel_km=int(pick_weighted(rng, _TRAVEL_KM)),
                 hours_per_week=int(rng.integers(cluster.hours[0], cluster.hours[1] + 1)),
-                digest_frequency=str(_pick(rng, _DIGESTS)),
+                digest_frequency=str(pick_weighted(rng, _DIGESTS)),
             )
         )
     return tuple(learners)

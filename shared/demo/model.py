@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class DemoCampus:
@@ -118,3 +120,10 @@ class DemoDataSet:
     learners: tuple[DemoLearner, ...]
     interactions: tuple[DemoInteraction, ...]
     advisers: tuple[DemoAdviser, ...]
+
+
+def pick_weighted(rng: np.random.Generator, weights: dict) -> object:
+    """One key of `weights`, drawn with probability proportional to its value."""
+    keys = list(weights)
+    p = np.array([weights[k] for k in keys], dtype=float)
+    return keys[int(rng.choice(len(keys), p=p / p.sum()))]
