@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    MetaData,
     Boolean,
     Date,
     Float,
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
     Text,
     UniqueConstraint,
