@@ -10,6 +10,8 @@ routeways migrate [SERVICE]    bring databases to the newest schema
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import os
 import signal
@@ -162,6 +164,9 @@ def _stop_on_signals() -> threading.Event:
 from shared import local_system  # noqa: E402
 
 local_system.register(main)
+for _name in SERVICE_NAMES:  # each service may add its own command group (services/<name>/cli.py)
+    if importlib.util.find_spec(f"services.{_name}.cli") is not None:
+        importlib.import_module(f"services.{_name}.cli").register(main)
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,3 @@
+"""CLI commands that import the taxonomy, postcodes and official course sources."""
+
+from services.catalogue.cli import catalogue  # noqa: F401
