@@ -5,25 +5,11 @@ from marshmallow import fields, validate
 from shared.events.contract import EventSchema, contract
 
 COURSE_FIELDS = (
-    "title",
-    "summary",
-    "qualification_type",
-    "rqf_level",
-    "route_kind",
-    "sector",
-    "skills",
-    "occupations",
-    "entry_requirements",
-    "delivery_mode",
-    "campus",
-    "duration_weeks",
-    "hours_per_week",
-    "start_dates",
-    "cost",
-    "funding",
-    "employer_partners",
-    "status",
-)
+    "title", "summary", "qualification_type", "rqf_level", "route_kind", "sector", "skills",
+    "occupations", "entry_requirements", "delivery_mode", "study_mode", "attendance_pattern",
+    "campus", "national", "duration_weeks", "hours_per_week", "start_dates", "cost", "funding",
+    "employer_partners", "status",
+)  # fmt: skip
 
 
 class _CourseFacts(EventSchema):

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from services.catalogue import courses
-from services.catalogue.models import OutboxEvent
+from services.catalogue.models import OutboxEvent, Provider
 from services.recommender.models import CourseView, InboxEntry
 from shared.bus.streams import stream_name
 from shared.events import InvalidEventPayload
@@ -15,24 +15,20 @@ from tests.integration.bus.conftest import drain
 STREAM = stream_name("catalogue")
 
 
+def course_row(ref: str, **fields) -> dict:
+    """A valid bulk row for an online course (no campus needed)."""
+    return {"external_ref": ref, "title": "Cyber Security T Level", "qualification_type": "T Level",
+            "rqf_level": 3, "route_kind": "technical", "sector": "Digital",
+            "delivery_mode": "online", "national": True, **fields}  # fmt: skip
+
+
 def publish_course(catalogue_db, ref: str = "BBC-0001") -> int:
     with catalogue_db.session_scope() as session:
-        provider = courses.add_provider(
-            session, f"p-{ref.lower()}", "Blackburn College", "fe-college", None
-        )
-        course = courses.create_course(
-            session,
-            courses.NewCourse(
-                provider_id=provider.id,
-                external_ref=ref,
-                title="Cyber Security T Level",
-                qualification_type="T Level",
-                rqf_level=3,
-                route_kind="technical",
-                sector="Digital",
-            ),
-        )
-        return course.id
+        provider = Provider(key=f"p-{ref.lower()}", name="Blackburn College", kind="fe-college")
+        session.add(provider)
+        session.flush()
+        [row] = courses.upsert_courses(session, provider.id, [course_row(ref)]).rows
+        return row.course_id
 
 
 def test_committed_event_reaches_the_consumer_and_its_effect(
@@ -51,21 +47,10 @@ def test_committed_event_reaches_the_consumer_and_its_effect(
 
 def test_rolled_back_transaction_publishes_nothing(catalogue_db, relay, redis_client):
     with catalogue_db.sessions() as session:
-        provider = courses.add_provider(
-            session, "p-rollback", "Runshaw College", "fe-college", None
-        )
-        courses.create_course(
-            session,
-            courses.NewCourse(
-                provider_id=provider.id,
-                external_ref="R-1",
-                title="Access to HE: Nursing",
-                qualification_type="Access to HE",
-                rqf_level=3,
-                route_kind="academic",
-                sector="Health",
-            ),
-        )
+        provider = Provider(key="p-rollback", name="Runshaw College", kind="fe-college")
+        session.add(provider)
+        session.flush()
+        courses.upsert_courses(session, provider.id, [course_row("R-1")])
         session.rollback()
 
     assert relay.run_once() == 0

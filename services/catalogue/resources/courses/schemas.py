@@ -1,52 +1,69 @@
-"""Course request and response bodies."""
+"""Course bodies: what providers send (the shared CourseFields) and what everyone reads."""
 
-from marshmallow import Schema, fields, validate
+from __future__ import annotations
 
-QUALIFICATION_TYPES = (
-    "A level",
-    "T Level",
-    "BTEC",
-    "Access to HE",
-    "HTQ",
-    "Foundation degree",
-    "Bachelor's degree",
-    "Apprenticeship",
-    "Skills Bootcamp",
-    "Short course",
-)
-ROUTE_KINDS = ("academic", "technical", "both")
-STATUSES = ("draft", "published", "withdrawn")
+from marshmallow import Schema, fields
+
+from services.catalogue.course_rows import CourseFields, SkillTaught
+
+
+class CampusSchema(Schema):
+    name = fields.String()
+    postcode = fields.String()
+    latitude = fields.Float()
+    longitude = fields.Float()
 
 
 class CourseSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    provider_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    external_ref = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    summary = fields.String(load_default="", validate=validate.Length(max=5000))
-    qualification_type = fields.String(required=True, validate=validate.OneOf(QUALIFICATION_TYPES))
-    rqf_level = fields.Integer(
-        required=True,
-        strict=True,
-        validate=validate.Range(min=0, max=8),
-        metadata={"description": "RQF level: 0 is entry level, 8 doctoral"},
-    )
-    route_kind = fields.String(required=True, validate=validate.OneOf(ROUTE_KINDS))
-    sector = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    status = fields.String(
-        load_default="published", validate=validate.OneOf(("draft", "published"))
-    )
-    version = fields.Integer(dump_only=True)
-    created_at = fields.AwareDateTime(dump_only=True)
-    updated_at = fields.AwareDateTime(dump_only=True)
+    """A course as the catalogue holds it."""
+
+    id = fields.Integer()
+    provider_id = fields.Integer()
+    external_ref = fields.String()
+    title = fields.String()
+    summary = fields.String()
+    qualification_type = fields.String()
+    rqf_level = fields.Integer()
+    route_kind = fields.String()
+    sector = fields.String()
+    skills = fields.List(fields.Nested(SkillTaught))
+    occupations = fields.Method("occupation_codes")
+    entry_requirements = fields.Dict()
+    delivery_mode = fields.String()
+    study_mode = fields.String()
+    attendance_pattern = fields.String()
+    campus = fields.Nested(CampusSchema, allow_none=True)
+    national = fields.Boolean()
+    duration_weeks = fields.Integer(allow_none=True)
+    hours_per_week = fields.Float(allow_none=True)
+    start_dates = fields.List(fields.String())
+    cost_pence = fields.Integer()
+    funding = fields.String()
+    employer_partners = fields.List(fields.String())
+    status = fields.String()
+    version = fields.Integer()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    withdrawn_at = fields.AwareDateTime(allow_none=True)
+
+    def occupation_codes(self, course: object) -> list[str]:
+        return [link.occupation_code for link in course.occupations]
 
 
-class CourseResponseSchema(CourseSchema):
-    status = fields.String(validate=validate.OneOf(STATUSES))
+class CourseBody(CourseFields):
+    """PUT body: every course field; the provider's reference comes from the URL."""
 
 
-class CourseQueryArgs(Schema):
-    provider_id = fields.Integer(validate=validate.Range(min=1))
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+class RowResultSchema(Schema):
+    line = fields.Integer(metadata={"description": "1-based line of the upload"})
+    external_ref = fields.String(allow_none=True)
+    outcome = fields.String(metadata={"description": "created, updated, unchanged or rejected"})
+    course_id = fields.Integer(allow_none=True)
+    version = fields.Integer(allow_none=True)
+    changed_fields = fields.List(fields.String())
+    errors = fields.List(fields.Dict(), metadata={"description": "{field, reason} per problem"})
+
+
+class BulkResultSchema(Schema):
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    rows = fields.List(fields.Nested(RowResultSchema))
