@@ -32,6 +32,7 @@ from sqlalchemy import func, select
 from tqdm import tqdm
 
 from services.catalogue import courses
+from services.catalogue.models import Provider
 from services.recommender.models import CourseView
 from shared import embedded_redis
 from shared.db import Database
@@ -44,22 +45,12 @@ def add_courses(
     catalogue: Database, provider_id: int, start: int, count: int
 ) -> dict[int, datetime]:
     """Commit `count` courses in one transaction; return course id -> commit time."""
+    rows = [{"external_ref": f"B-{start + n}", "title": "Bench course",
+             "qualification_type": "Short course", "rqf_level": 2, "route_kind": "technical",
+             "sector": "Digital", "delivery_mode": "online", "national": True}
+            for n in range(count)]  # fmt: skip
     with catalogue.session_scope() as session:
-        ids = [
-            courses.create_course(
-                session,
-                courses.NewCourse(
-                    provider_id=provider_id,
-                    external_ref=f"B-{start + n}",
-                    title="Bench course",
-                    qualification_type="Short course",
-                    rqf_level=2,
-                    route_kind="technical",
-                    sector="Digital",
-                ),
-            ).id
-            for n in range(count)
-        ]
+        ids = [row.course_id for row in courses.upsert_courses(session, provider_id, rows).rows]
     committed = datetime.now(UTC)
     return dict.fromkeys(ids, committed)
 
@@ -123,7 +114,10 @@ def main() -> None:
     upgrade(load("catalogue"), catalogue.url)
     upgrade(load("recommender"), recommender.url)
     with catalogue.session_scope() as session:
-        provider_id = courses.add_provider(session, "bench", "Bench College", "fe-college", None).id
+        provider = Provider(key="bench", name="Bench College", kind="fe-college")
+        session.add(provider)
+        session.flush()
+        provider_id = provider.id
     cli = [sys.executable, "-m", "shared.cli"]
     processes = [
         subprocess.Popen([*cli, "relay", "catalogue"], env=env),

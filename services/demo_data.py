@@ -16,11 +16,11 @@ from tqdm import tqdm
 
 from services import load
 from services.catalogue import courses as catalogue_courses
-from services.catalogue.models import Course, Provider
+from services.catalogue.models import Campus, Course, Provider
 from services.profile import interactions as profile_interactions
 from services.profile import learners as profile_learners
 from services.profile.models import Learner
-from shared.demo import DemoDataSet, generate
+from shared.demo import DemoCourse, DemoDataSet, generate
 
 
 def load_demo_data(seed: int = 7, echo: Callable[[str], None] = print) -> None:
@@ -50,25 +50,43 @@ def load_demo_data(seed: int = 7, echo: Callable[[str], None] = print) -> None:
 
 
 def _load_catalogue(session: Session, data: DemoDataSet) -> None:
-    provider_ids = {}
-    for provider in data.providers:
-        provider_ids[provider.key] = catalogue_courses.add_provider(
-            session, provider.key, provider.name, provider.kind, provider.ukprn
-        ).id
-    for course in tqdm(data.courses, desc="demo courses", unit="course", leave=False):
-        catalogue_courses.create_course(
-            session,
-            catalogue_courses.NewCourse(
-                provider_id=provider_ids[course.provider_key],
-                external_ref=course.key,
-                title=course.title,
-                summary=course.summary,
-                qualification_type=course.qualification_type,
-                rqf_level=course.rqf_level,
-                route_kind=course.route_kind,
-                sector=course.sector,
-            ),
+    """Providers with their campuses, then each provider's courses as one bulk upsert."""
+    for provider in tqdm(data.providers, desc="demo providers", unit="provider", leave=False):
+        row = Provider(
+            key=provider.key, name=provider.name, kind=provider.kind, ukprn=provider.ukprn
         )
+        row.campuses = [Campus(name=c.name, postcode=c.postcode, latitude=c.latitude,
+                               longitude=c.longitude) for c in provider.campuses]  # fmt: skip
+        session.add(row)
+        session.flush()
+        rows = [course_row(c) for c in data.courses if c.provider_key == provider.key]
+        result = catalogue_courses.upsert_courses(session, row.id, rows)
+        rejected = [r for r in result.rows if r.outcome == "rejected"]
+        if rejected:
+            raise ValueError(
+                f"demo course rejected: {rejected[0].external_ref} {rejected[0].errors}"
+            )
+
+
+#: The demo's finer funding kinds -> the catalogue's (both loans make a course loan-eligible).
+FUNDING = {"advanced-learner-loan": "loan-eligible", "student-loan": "loan-eligible",
+           "fee-paying": "fee"}  # fmt: skip
+
+
+def course_row(course: DemoCourse) -> dict:
+    """A demo course as the bulk row a provider would send."""
+    return {
+        "external_ref": course.key, "title": course.title, "summary": course.summary,
+        "qualification_type": course.qualification_type, "rqf_level": course.rqf_level,
+        "route_kind": course.route_kind, "sector": course.sector,
+        "delivery_mode": course.delivery_mode, "campus": course.campus_name,
+        "national": course.campus_name is None, "duration_weeks": course.duration_weeks,
+        "hours_per_week": course.hours_per_week, "cost_pence": course.cost_pence,
+        "funding": FUNDING.get(course.funding, course.funding),
+        "skills": [{"skill": skill} for skill in course.skills],
+        "occupations": list(course.occupations), "start_dates": list(course.start_dates),
+        "study_mode": "part-time" if course.hours_per_week < 16 else "full-time",
+    }  # fmt: skip
 
 
 def _load_profiles(session: Session, data: DemoDataSet, course_ids: dict[str, int]) -> None:

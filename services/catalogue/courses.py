@@ -32,6 +32,7 @@ from shared.events import utcnow
 #: Stored attribute -> the field name events and results use for it.
 EVENT_NAMES = {"cost_pence": "cost"}
 VISIBLE = "published"
+ROW_SCHEMA = CourseRow()  # schemas are reusable; building one per row costs more than loading
 
 
 class CatalogueError(LookupError):
@@ -88,7 +89,8 @@ def upsert_course(
     if expected_version is not None and (existing is None or existing.version != expected_version):
         raise VersionConflict(existing.version if existing else None)
     campuses = _campuses(session, provider_id)
-    return _apply(session, provider_id, external_ref, dict(fields), existing, campuses, 0)
+    outcome = _apply(session, provider_id, external_ref, dict(fields), existing, campuses, 0)
+    return _finish(session, [outcome])[0]
 
 
 def upsert_courses(
@@ -99,7 +101,7 @@ def upsert_courses(
     validated: list[tuple[int, dict[str, Any] | None, dict[str, Any]]] = []
     for index, raw in enumerate(raw_rows):
         try:
-            validated.append((index, CourseRow().load(raw), {}))
+            validated.append((index, ROW_SCHEMA.load(raw), {}))
         except ValidationError as error:
             validated.append((index, None, _as_dict(error.messages)))
     refs = [row["external_ref"] for _, row, _ in validated if row is not None]
@@ -124,7 +126,7 @@ def upsert_courses(
             continue
         seen.add(ref)
         results.append(_apply(session, provider_id, ref, row, existing.get(ref), campuses, index))
-    return UpsertResult(results)
+    return UpsertResult(_finish(session, results))
 
 
 def withdraw_course(
@@ -168,7 +170,7 @@ def _apply(
     course: Course | None,
     campuses: dict[str, Campus],
     index: int,
-) -> RowResult:
+) -> RowResult | _Pending:
     campus_name = fields.get("campus")
     if campus_name is not None and campus_name not in campuses:
         return RowResult(
@@ -187,10 +189,33 @@ def _apply(
         course = Course(provider_id=provider_id, external_ref=ref, version=0, created_at=utcnow())
         session.add(course)
     _write(course, desired, campuses.get(campus_name) if campus_name else None)
-    session.flush()
-    _announce(session, course, was_visible, changed)
     outcome = "created" if before is None else "updated"
-    return RowResult(index, ref, outcome, course.id, course.version, _event_names(changed))
+    return _Pending(RowResult(index, ref, outcome, changed_fields=changed), course, was_visible)
+
+
+@dataclass
+class _Pending:
+    """A written but not yet flushed change: its id and event come after one flush for all."""
+
+    result: RowResult
+    course: Course
+    was_visible: bool
+
+
+def _finish(session: Session, outcomes: list[RowResult | _Pending]) -> list[RowResult]:
+    """Flush every change at once (batched INSERTs), then record each change's event."""
+    session.flush()
+    results = []
+    for outcome in outcomes:
+        if isinstance(outcome, _Pending):
+            changed = outcome.result.changed_fields
+            _announce(session, outcome.course, outcome.was_visible, changed)
+            outcome.result.course_id = outcome.course.id
+            outcome.result.version = outcome.course.version
+            outcome.result.changed_fields = _event_names(changed)
+            outcome = outcome.result
+        results.append(outcome)
+    return results
 
 
 def snapshot(course: Course) -> dict[str, Any]:

@@ -165,6 +165,18 @@ def _title(
     )
 
 
+# Start dates after the demo's reference day (2026-11-01), in the shapes UK provision has:
+# qualifications taught in academic years start in September; apprenticeships and bootcamps
+# take cohorts through the year; short courses start often.
+ACADEMIC_YEAR = ("2027-09-06",)
+START_DATES = {
+    "Apprenticeship": ("2027-01-11", "2027-04-19", "2027-09-06"),
+    "Skills Bootcamp": ("2027-01-11", "2027-04-19", "2027-06-07"),
+    "Short course": ("2026-11-16", "2027-01-11", "2027-03-01", "2027-04-26"),
+    "Access to HE": ("2027-01-11", "2027-09-06"),
+}
+
+
 def _schedule(
     rng: np.random.Generator, qualification: str, level: int, mode: str
 ) -> tuple[int, int]:
@@ -300,6 +312,7 @@ def _course(rng: np.random.Generator, profile: ProviderProfile, number: int) -> 
         funding=funding,
         skills=skills,
         occupations=subject.occupations,
+        start_dates=START_DATES.get(qualification, ACADEMIC_YEAR),
     )
 
 

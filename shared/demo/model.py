@@ -65,6 +65,7 @@ class DemoCourse:
     funding: str
     skills: tuple[str, ...]
     occupations: tuple[str, ...]
+    start_dates: tuple[str, ...] = ()  # ISO dates
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ Contracts are defined once, in one module per producer, and imported by every co
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,13 +86,19 @@ def lookup(event_type: str, version: int) -> Contract:
 
 def validate_payload(event_type: str, version: int, payload: Any) -> dict[str, Any]:
     """Load `payload` through its contract; raise `InvalidEventPayload` naming each bad field."""
-    schema = lookup(event_type, version).schema()
+    schema = _schema_of(lookup(event_type, version))
     if not isinstance(payload, dict):
         raise InvalidEventPayload(event_type, version, {"_schema": ["payload must be an object"]})
     try:
         return schema.dump(schema.load(payload))
     except ValidationError as error:
         raise InvalidEventPayload(event_type, version, error.messages) from error
+
+
+@functools.cache
+def _schema_of(found: Contract) -> EventSchema:
+    """One reusable schema instance per contract (instances hold no per-load state)."""
+    return found.schema()
 
 
 def make_event(
