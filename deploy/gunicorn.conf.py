@@ -18,7 +18,9 @@ threads = 4
 
 # A request running past 30 s is killed; on SIGTERM, running requests get 20 s to finish, inside
 # docker's stop_grace_period.
-timeout = 30
+# A provider's bulk upload of 10,000 courses takes 15-20 s on PostgreSQL (bench/bulk_upsert.py),
+# so a worker may stay busy that long; above it, the worker is presumed stuck and restarted.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "90"))
 graceful_timeout = 20
 
 # Worker heartbeats go to a tmpfs: on a container's overlay filesystem they can stall and get

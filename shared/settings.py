@@ -103,6 +103,9 @@ class Settings:
         "ROUTEWAYS_TASK_MAX_ATTEMPTS", 3, "Deliveries of one Celery task before it is dead-lettered"
     )
 
+    max_body_bytes: int = setting(
+        "ROUTEWAYS_MAX_BODY_BYTES", 32 * 1024 * 1024, "Largest request body a service accepts (413 above)"
+    )
     smtp_host: str = setting(
         "ROUTEWAYS_SMTP_HOST", "127.0.0.1", "SMTP server the notifier sends through"
     )

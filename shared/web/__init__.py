@@ -88,6 +88,7 @@ def build_app(
     app = Flask(name)
     app.config.update(
         SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
         API_TITLE=title,
         API_VERSION="1",
         OPENAPI_VERSION="3.0.3",

@@ -74,3 +74,15 @@ def test_correlation_id_is_echoed_or_made(client):
         == "abc-1"
     )
     assert len(client.get("/healthz").headers["X-Correlation-ID"]) == 36
+
+
+def test_body_over_the_size_cap_is_a_413_problem(tmp_path, redis_url):
+    from services.profile import create_app
+    from tests.conftest import migrated
+
+    url = f"sqlite:///{tmp_path / 'p.sqlite3'}"
+    migrated("profile", url).dispose()
+    app = create_app({"database_url": url, "redis_url": redis_url, "max_body_bytes": 1024})
+    response = app.test_client().post("/learners", json={"name": "x" * 4096})
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
