@@ -160,3 +160,17 @@ def test_a_provider_cannot_reach_another_providers_course(catalogue_db, provider
         session.flush()
         with pytest.raises(courses.CatalogueError):
             courses.withdraw_course(session, other.id, "PC-ENG-3")
+
+
+@pytest.mark.slow
+def test_ten_thousand_row_upload_publishes_one_event_per_changed_course(catalogue_db, provider_id):
+    rows = [row(f"BULK-{n:05d}", title=f"Course {n}") for n in range(10_000)]
+    first = upsert(catalogue_db, provider_id, rows)
+    changed = [dict(r, cost_pence=999) if n % 20 == 0 else r for n, r in enumerate(rows)]
+    second = upsert(catalogue_db, provider_id, changed)
+
+    assert first.counts["created"] == 10_000
+    assert second.counts == {"created": 0, "updated": 500, "unchanged": 9_500, "rejected": 0}
+    types = [event_type for event_type, _ in events(catalogue_db)]
+    assert types.count("catalogue.course.published") == 10_000
+    assert types.count("catalogue.course.updated") == 500
