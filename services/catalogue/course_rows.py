@@ -11,6 +11,7 @@ from marshmallow import RAISE, Schema, fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 QUALIFICATION_TYPES = (
+    "GCSE",  # adults resit English and maths; many routes require them
     "A level",
     "T Level",
     "BTEC",

@@ -217,10 +217,11 @@ def test_image_installs_the_project_non_editable_as_a_non_root_user():
 def test_gunicorn_config_takes_port_and_workers_from_the_environment(monkeypatch):
     monkeypatch.setenv("ROUTEWAYS_PORT", "8003")
     monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    monkeypatch.setenv("GUNICORN_TIMEOUT", "120")
     config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
     assert config["bind"] == "0.0.0.0:8003"
     assert config["workers"] == 5
-    assert (config["threads"], config["timeout"], config["graceful_timeout"]) == (4, 30, 20)
+    assert (config["threads"], config["timeout"], config["graceful_timeout"]) == (4, 120, 20)
     assert config["accesslog"] == "-"
 
     monkeypatch.delenv("ROUTEWAYS_PORT")
