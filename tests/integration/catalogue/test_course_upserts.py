@@ -82,7 +82,7 @@ def test_a_change_publishes_updated_with_exactly_the_changed_fields(catalogue_db
 def test_bad_rows_are_rejected_with_their_fields_and_good_rows_kept(catalogue_db, provider_id):
     result = upsert(catalogue_db, provider_id, [
         row("A-1"),
-        row("A-2", rqf_level=12, qualification_type="GCSE"),
+        row("A-2", rqf_level=12, qualification_type="Diploma"),
         row("A-3", campus="Nowhere Campus"),
         {"external_ref": "A-4", "colour": "blue"},
         row("A-1", title="duplicate reference in one upload"),
