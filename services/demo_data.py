@@ -16,7 +16,8 @@ from tqdm import tqdm
 
 from services import load
 from services.catalogue import courses as catalogue_courses
-from services.catalogue.models import Campus, Course, Provider
+from services.catalogue.models import Campus, Course, Provider, TaxonomyVersion
+from services.catalogue.taxonomy import import_demo_taxonomy
 from services.profile import interactions as profile_interactions
 from services.profile import learners as profile_learners
 from services.profile.models import Learner
@@ -27,6 +28,10 @@ def load_demo_data(seed: int = 7, echo: Callable[[str], None] = print) -> None:
     """Generate the demo data set for `seed` and load what is not loaded yet."""
     data = generate(seed)
     catalogue_db = load("catalogue").database()
+    with catalogue_db.session_scope() as session:
+        if session.scalar(select(TaxonomyVersion.id).limit(1)) is None:
+            summary = import_demo_taxonomy(session)  # occupations and Lancashire districts
+            echo(f"demo: taxonomy {summary.version} loaded")
     with catalogue_db.session_scope() as session:
         if session.scalar(select(Provider.id).limit(1)) is None:
             _load_catalogue(session, data)

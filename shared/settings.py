@@ -104,7 +104,7 @@ class Settings:
     )
 
     max_body_bytes: int = setting(
-        "ROUTEWAYS_MAX_BODY_BYTES", 32 * 1024 * 1024, "Largest request body a service accepts (413 above)"
+        "ROUTEWAYS_MAX_BODY_BYTES", 32 * 1024 * 1024, "Largest request body accepted (413 above)"
     )
     smtp_host: str = setting(
         "ROUTEWAYS_SMTP_HOST", "127.0.0.1", "SMTP server the notifier sends through"
@@ -187,5 +187,6 @@ def describe_markdown(settings_classes: list[type[Settings]]) -> str:
             if binding.env in seen:
                 continue
             seen.add(binding.env)
-            lines.append(f"| `{binding.env}` | `{binding.default}` | {binding.help} |")
+            default = f"`{binding.default}`" if binding.default != "" else "(empty)"
+            lines.append(f"| `{binding.env}` | {default} | {binding.help} |")
     return "\n".join(lines)

@@ -25,7 +25,6 @@ from services.catalogue.models import (
     CourseOccupation,
     CourseSkill,
     OutboxEvent,
-    Provider,
 )
 from shared.events import utcnow
 
@@ -333,11 +332,3 @@ def _as_dict(messages: Any) -> dict[str, Any]:
 def _raw_ref(raw: object) -> str | None:
     ref = raw.get("external_ref") if isinstance(raw, Mapping) else None
     return ref if isinstance(ref, str) else None
-
-
-def add_provider(session: Session, key: str, name: str, kind: str, ukprn: str | None) -> Provider:
-    """Kept while the provider module takes over provider creation (same behaviour as before)."""
-    provider = Provider(key=key, name=name, kind=kind, ukprn=ukprn)
-    session.add(provider)
-    session.flush()
-    return provider

@@ -85,7 +85,10 @@ def build_app(
     description: str,
 ) -> Flask:
     """A service app: settings, database, Redis, Api with OpenAPI + docs, health, resources."""
-    app = Flask(name)
+    # The import name is the service's package, so Flask finds its folder even when a test
+    # directory of the same short name ("catalogue") is importable.
+    app = Flask(f"services.{name}")
+    app.extensions["routeways.service"] = name
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,

@@ -23,7 +23,7 @@ class Liveness(MethodView):
     @blp.response(200, HealthSchema)
     def get(self) -> dict:
         """Answer while the process is alive"""
-        return {"status": "ok", "service": current_app.name}
+        return {"status": "ok", "service": current_app.extensions["routeways.service"]}
 
 
 @blp.route("/readyz")
@@ -40,7 +40,11 @@ class Readiness(MethodView):
             except Exception as error:
                 checks[name] = f"failed: {error.__class__.__name__}: {error}"[:300]
         if all(value == "ok" for value in checks.values()):
-            return {"status": "ok", "service": current_app.name, "checks": checks}
+            return {
+                "status": "ok",
+                "service": current_app.extensions["routeways.service"],
+                "checks": checks,
+            }
         return problem(503, "Service Unavailable", "a dependency does not answer", checks=checks)
 
 

@@ -19,6 +19,8 @@ from shared.embedded_redis import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
+ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef"
+
 
 def processes_marked(marker: str) -> list[int]:
     """Pids whose environment carries `marker` (every process `up` starts inherits it)."""
@@ -46,6 +48,7 @@ def system(tmp_path_factory):
             "ROUTEWAYS_MAIL_VIEWER_PORT": str(free_port()),
             "ROUTEWAYS_RELAY_POLL_SECONDS": "0.1",
             "ROUTEWAYS_E2E_RUN": uuid.uuid4().hex,
+            "ROUTEWAYS_CATALOGUE_ADMIN_TOKEN": ADMIN_TOKEN,
         }
     )
     log = (workdir / "up.log").open("w")
@@ -93,22 +96,29 @@ def test_a_course_added_through_the_catalogue_reaches_the_recommender(system):
     for url in urls.values():
         wait_ready(url)
     catalogue = urls["catalogue"]
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     provider = requests.post(
         f"{catalogue}/providers",
         timeout=5,
-        json={"key": "nelson-and-colne", "name": "Nelson and Colne College", "kind": "fe-college"},
-    ).json()
-    response = requests.post(
-        f"{catalogue}/courses",
+        headers=admin,
+        json={"key": "nelson-and-colne", "name": "Nelson and Colne College", "kind": "fe-college",
+              "campuses": [{"name": "Barrowford Road", "postcode": "BB9 7YT",
+                            "latitude": 53.832, "longitude": -2.218}]},
+    ).json()  # fmt: skip
+    key = requests.post(
+        f"{catalogue}/providers/{provider['id']}/keys", timeout=5, headers=admin, json={}
+    ).json()["key"]
+    response = requests.put(
+        f"{catalogue}/providers/{provider['id']}/courses/NCC-ENG-3",
         timeout=5,
+        headers={"X-API-Key": key},
         json={
-            "provider_id": provider["id"],
-            "external_ref": "NCC-ENG-3",
             "title": "T Level in Engineering",
             "qualification_type": "T Level",
             "rqf_level": 3,
             "route_kind": "technical",
             "sector": "Engineering and manufacturing",
+            "campus": "Barrowford Road",
         },
     )
     assert response.status_code == 201

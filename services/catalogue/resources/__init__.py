@@ -1,9 +1,9 @@
 """The catalogue's HTTP resources."""
 
-from services.catalogue.resources import courses, providers
+from services.catalogue.resources import course_search, courses, providers, taxonomy
 from shared.web import Api
 
-MODULES = (courses, providers)
+MODULES = (courses, providers, course_search, taxonomy)
 
 
 def register_blueprints(api: Api) -> None:

@@ -1,0 +1,1 @@
+from services.catalogue.resources.course_search import views  # noqa: F401

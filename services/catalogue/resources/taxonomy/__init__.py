@@ -1,0 +1,1 @@
+from services.catalogue.resources.taxonomy import views  # noqa: F401
