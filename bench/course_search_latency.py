@@ -51,6 +51,7 @@ from shared.demo.places import DISTRICTS, PROVIDERS
 from shared.migrate import upgrade
 
 RESULTS = Path(__file__).parent / "results"
+BASELINE = "baseline_bare_box_sql"
 PR1 = Point(53.758, -2.700)
 WITHIN_KM = 5 * 1.609344
 FACETED = (
@@ -104,15 +105,19 @@ def build(database: Database, rows_by_provider: dict[str, list[dict]]) -> None:
         )
 
 
-def timings(call: Callable[[], object], requests: int, warmup: int = 5) -> list[float]:
+def interleaved(calls: dict[str, Callable[[], object]], rounds: int, warmup: int = 5) -> dict:
+    """Milliseconds per call, sorted, for every call in `calls`, taken in turns (round-robin)
+    so that load from other processes on the machine falls on all of them alike."""
     for _ in range(warmup):
-        call()
-    spent = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        call()
-        spent.append((time.perf_counter() - started) * 1000)
-    return sorted(spent)
+        for call in calls.values():
+            call()
+    spent: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in tqdm(range(rounds), desc="rounds", unit="round", leave=False):
+        for name, call in calls.items():
+            started = time.perf_counter()
+            call()
+            spent[name].append((time.perf_counter() - started) * 1000)
+    return {name: sorted(values) for name, values in spent.items()}
 
 
 def summary(spent: list[float]) -> dict[str, float]:
@@ -123,40 +128,45 @@ def summary(spent: list[float]) -> dict[str, float]:
 
 
 def measure(url: str, requests: int) -> dict:
-    """Latency of every query in QUERIES through the test client, and of the bare box query."""
+    """Latency of every query in QUERIES (and the near query's second page) through the test
+    client, and of the bare bounding-box SQL, taken in turns."""
     app = create_app({"database_url": url, "redis_url": "redis://127.0.0.1:1/0"})
     client = app.test_client()
+    paths = dict(QUERIES)
+    paths["near_page_2"] = (
+        f"{QUERIES['near']}&cursor={client.get(QUERIES['near']).json['next_cursor']}"
+    )
     results = {}
-    for name, path in QUERIES.items():
+    for name, path in paths.items():
         first = client.get(path)
         assert first.status_code == 200, first.json
         results[name] = {"path": path, "total": first.json["total"]}
-        results[name].update(summary(timings(lambda p=path: client.get(p), requests)))
-    cursor = client.get(QUERIES["near"]).json["next_cursor"]
-    second = f"{QUERIES['near']}&cursor={cursor}"
-    results["near_page_2"] = {"path": second, "total": client.get(second).json["total"]}
-    results["near_page_2"].update(summary(timings(lambda: client.get(second), requests)))
-    results["baseline_bare_box_sql"] = bare_box(app.extensions["routeways.db"], requests)
+    box_statement, box_rows = bare_box(app.extensions["routeways.db"])
+    calls = {name: (lambda p=path: client.get(p)) for name, path in paths.items()}
+    calls[BASELINE] = box_statement
+    results[BASELINE] = {"rows": box_rows}
+    load_before = os.getloadavg()[0]
+    for name, spent in interleaved(calls, requests).items():
+        results[name].update(summary(spent))
+    results["load_average_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     app.extensions["routeways.db"].dispose()
     return results
 
 
-def bare_box(database: Database, requests: int) -> dict:
-    """The near search's SQL prefilter alone: ids and coordinates of courses in the box."""
+def bare_box(database: Database) -> tuple[Callable[[], object], int]:
+    """The near search's SQL prefilter alone, with no Flask, filters or serialisation: ids and
+    coordinates of the courses in the bounding box."""
     box = bounding_box(PR1, WITHIN_KM)
     statement = select(Course.id, Course.latitude, Course.longitude).where(
         Course.latitude.between(box.south, box.north),
         Course.longitude.between(box.west, box.east),
     )
-    rows = 0
 
-    def run() -> None:
-        nonlocal rows
+    def run() -> int:
         with database.engine.connect() as connection:
-            rows = len(connection.execute(statement).all())
+            return len(connection.execute(statement).all())
 
-    spent = timings(run, requests)
-    return {"rows": rows, **summary(spent)}
+    return run, run()
 
 
 @contextmanager
@@ -207,8 +217,10 @@ def table(results: dict) -> str:
     lines = [f"{'engine':<19}{'query':<26}{'total':>7}{'p50 ms':>9}{'p99 ms':>9}{'x box':>8}"]
     for engine, result in results["engines"].items():
         queries = result["queries"]
-        box = queries["baseline_bare_box_sql"]["p50_ms"]
+        box = queries[BASELINE]["p50_ms"]
         for name, figures in queries.items():
+            if not isinstance(figures, dict):
+                continue
             total = figures.get("total", figures.get("rows"))
             ratio = figures["p50_ms"] / box
             lines.append(
@@ -245,7 +257,7 @@ def main() -> None:
     for result in engines.values():
         queries = result["queries"]
         result["near_p50_vs_bare_box_p50"] = round(
-            queries["near"]["p50_ms"] / queries["baseline_bare_box_sql"]["p50_ms"], 1
+            queries["near"]["p50_ms"] / queries[BASELINE]["p50_ms"], 1
         )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "course_search_latency.json").write_text(json.dumps(results, indent=2) + "\n")

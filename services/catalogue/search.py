@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from services.catalogue.courses import VISIBLE, CatalogueError
 from services.catalogue.distance import Point
@@ -25,7 +25,7 @@ from services.catalogue.models import Course
 from services.catalogue.postcodes import PostcodeError, resolve_postcode
 from services.catalogue.search_cursors import MAX_ID, Cursor, SortOrder, decode, encode
 from services.catalogue.search_facets import FacetCount, Facets, count_facets, tally
-from services.catalogue.search_filters import Filters, build_filters, relevance
+from services.catalogue.search_filters import Filters, build_filters, sum_of, term_scores
 from services.catalogue.search_nearby import (
     distance_of,
     measure_nearby,
@@ -130,14 +130,27 @@ def _by_relevance(
 ) -> tuple[list[tuple[int, int]], Facets]:
     """Up to limit + 1 (score, id) pairs after `cursor`, best first, with the facets.
 
-    Matching text is the expensive part of a search (a scan of every title and summary), so it
-    runs once: the score and facet values of every match come back together, and the page,
-    facet counts and total are worked out from them here.
+    Matching text is the expensive part of a search (every title, summary and skill is read),
+    so each LIKE runs once per course: the subquery scores every word (OFFSET 0 keeps both
+    databases from merging it into the outer query, which would match once to filter and again
+    to score), the outer query keeps courses where every word scored, and the page, facet counts
+    and total are all worked out here from those rows.
     """
-    score = relevance(query.terms, " ".join(query.q.split()), dialect)
+    per_term, bonus = term_scores(query.terms, " ".join(query.q.split()), dialect)
     columns = [getattr(Course, name) for name in FACETS]
+    scored = (
+        select(Course.id, *columns, bonus.label("bonus"))
+        .add_columns(*(score.label(f"term_{n}") for n, score in enumerate(per_term)))
+        .where(*filters.matching(text=False))
+        .offset(0)
+        .subquery("scored")
+    )
+    terms = [scored.c[f"term_{n}"] for n in range(len(per_term))]
     rows = plain_rows(
-        session, select(Course.id, score, *columns).where(*filters.common, *filters.location)
+        session,
+        select(scored.c.id, sum_of([*terms, scored.c.bonus]), *(scored.c[n] for n in FACETS)).where(
+            *(term > 0 for term in terms)
+        ),
     )
     facets = tally(Counter(row[2:] for row in rows).items(), query, filters)
     after = None if cursor is None else (-cursor.key, cursor.course_id)
@@ -172,7 +185,7 @@ def _hits(session: Session, ids: Sequence[int], origin: Point | None) -> list[Hi
         .options(
             selectinload(Course.skills),
             selectinload(Course.occupations),
-            selectinload(Course.campus),
+            joinedload(Course.campus),
         )
     )
     by_id = {course.id: course for course in loaded}

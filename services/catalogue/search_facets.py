@@ -34,7 +34,7 @@ def count_facets(session: Session, query: CourseQuery, filters: Filters) -> Face
     """Counts by value for every dimension in FACETS, and the number of courses matching all."""
     columns = [getattr(Course, name) for name in FACETS]
     groups = session.connection().execute(
-        select(*columns, func.count()).where(*filters.common, *filters.location).group_by(*columns)
+        select(*columns, func.count()).where(*filters.matching()).group_by(*columns)
     )
     return tally(((tuple(values), count) for *values, count in groups), query, filters)
 

@@ -1,14 +1,15 @@
 """The conditions of a course search, kept apart by dimension.
 
-`Filters.common` holds, as SQL, every condition that is not a facet's own (published, text,
-skills, occupations, provider, start dates); `Filters.location` the distance filter; and
+`Filters.common` holds, as SQL, the conditions that are not a facet's own (published, skills,
+occupations, provider, start dates); `Filters.text` the text match (the expensive part, which
+relevance ranking does itself); `Filters.location` the distance filter; and
 `Filters.facets` each chosen facet's filter, which works both in SQL (for pages) and in Python
 (on grouped counts), so every facet can be counted without its own filter from one GROUP BY.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -84,9 +85,15 @@ class Filters:
     """Everything a query filters on, kept apart by dimension (see the module docstring)."""
 
     common: list[Condition] = field(default_factory=list)
+    text: list[Condition] = field(default_factory=list)
     location: list[Condition] = field(default_factory=list)
     facets: dict[str, FacetFilter] = field(default_factory=dict)
     nearby: Nearby | None = None
+
+    def matching(self, *, text: bool = True) -> list[Condition]:
+        """Every condition but the facets' own (and, for a caller that matches the text
+        itself, but the text)."""
+        return [*self.common, *(self.text if text else []), *self.location]
 
     def accepts(self, values: Sequence[str | int]) -> bool:
         """Whether facet values (in FACETS order) pass every chosen facet filter."""
@@ -97,7 +104,7 @@ class Filters:
         """Every condition against the courses table (less the distance filter, for courses
         already known to be within it)."""
         own = [chosen.condition(getattr(Course, name)) for name, chosen in self.facets.items()]
-        return [*self.common, *(self.location if location else []), *own]
+        return [*self.common, *self.text, *(self.location if location else []), *own]
 
 
 def build_filters(query: CourseQuery, today: date, dialect: str, nearby: Nearby | None) -> Filters:
@@ -105,9 +112,9 @@ def build_filters(query: CourseQuery, today: date, dialect: str, nearby: Nearby 
     filters = Filters(common=[Course.status == VISIBLE], nearby=nearby)
     if nearby is not None:
         filters.location.append(or_(anywhere(), near(nearby)))
-    common = filters.common
     if query.terms:
-        common.append(text_match(query.terms, dialect))
+        filters.text.append(text_match(query.terms, dialect))
+    common = filters.common
     if query.skill:
         common.append(_has_skill(query.skill))
     if query.occupation:
@@ -147,16 +154,24 @@ def text_match(terms: Sequence[str], dialect: str) -> Condition:
     return and_(*(or_(*_found_in(term, dialect).values()) for term in terms))
 
 
-def relevance(terms: Sequence[str], phrase: str, dialect: str) -> ColumnElement[int]:
-    """Weighted matches: the sum over words of WEIGHTS of the parts each word is found in."""
-    score: ColumnElement[int] = literal(0)
+def term_scores(
+    terms: Sequence[str], phrase: str, dialect: str
+) -> tuple[list[ColumnElement[int]], ColumnElement[int]]:
+    """Relevance as weighted matches: per word, the sum of WEIGHTS of the parts it is found in
+    (a course matches when every word scores), and a bonus for the whole phrase in the title."""
+    scores = []
     for term in terms:
-        for part, found in _found_in(term, dialect).items():
-            score = score + case((found, WEIGHTS[part]), else_=0)
-    if len(terms) > 1:
-        in_title = _contains(Course.title, phrase, dialect)
-        score = score + case((in_title, PHRASE_IN_TITLE), else_=0)
-    return score
+        found = _found_in(term, dialect)
+        scores.append(sum_of(case((found[part], WEIGHTS[part]), else_=0) for part in WEIGHTS))
+    in_title = _contains(Course.title, phrase, dialect) if len(terms) > 1 else false()
+    return scores, case((in_title, PHRASE_IN_TITLE), else_=0)
+
+
+def sum_of(scores: Iterable[ColumnElement[int]]) -> ColumnElement[int]:
+    total: ColumnElement[int] = literal(0)
+    for score in scores:
+        total = total + score
+    return total
 
 
 def _found_in(term: str, dialect: str) -> dict[str, Condition]:
