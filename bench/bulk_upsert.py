@@ -21,20 +21,15 @@ import os
 import platform
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import func, insert, select
-from sqlalchemy.engine import make_url
 
 from services import load
 from services.catalogue import course_files, courses
 from services.catalogue.models import Campus, Course, OutboxEvent, Provider
-from shared.db import Database
+from shared.db import Database, scratch_postgres_database
 from shared.migrate import upgrade
 
 RESULTS = Path(__file__).parent / "results"
@@ -104,22 +99,6 @@ def measure(url: str, count: int) -> dict:
     return figures
 
 
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    admin = make_url(admin_url)
-    name = f"routeways_bench_{uuid.uuid4().hex[:8]}"
-    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.set(drivername="postgresql+psycopg", database=name).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--courses", type=int, default=10_000)
@@ -133,7 +112,7 @@ def main() -> None:
     admin_url = os.environ.get("ROUTEWAYS_TEST_POSTGRES_URL")
     if admin_url:
         print(f"PostgreSQL ({args.courses} courses):")
-        with postgres_database(admin_url) as url:
+        with scratch_postgres_database(admin_url) as url:
             result["postgresql"] = measure(url, args.courses)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "bulk_upsert.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -28,16 +28,13 @@ import platform
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import psycopg
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
 from services import load
@@ -45,7 +42,7 @@ from services.catalogue import courses, create_app
 from services.catalogue.distance import Point, bounding_box
 from services.catalogue.models import Campus, Course, PostcodeDistrict, Provider
 from services.demo_data import course_row
-from shared.db import Database
+from shared.db import Database, scratch_postgres_database
 from shared.demo.catalogue import generate_courses
 from shared.demo.places import DISTRICTS, PROVIDERS
 from shared.migrate import upgrade
@@ -175,22 +172,6 @@ def sqlite_database() -> Iterator[str]:
         yield f"sqlite:///{folder}/catalogue.sqlite3"
 
 
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    admin = make_url(admin_url)
-    name = f"routeways_bench_{uuid.uuid4().hex[:10]}"
-    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.set(drivername="postgresql+psycopg", database=name).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def run_engine(url: str, rows: dict[str, list[dict]], requests: int) -> dict[str, dict]:
     """Build the catalogue at `url` and measure it. PostgreSQL is measured after ANALYZE (as
     autovacuum would soon do); SQLite before and after it, since nothing runs it by itself."""
@@ -243,7 +224,7 @@ def main() -> None:
         engines.update(run_engine(url, rows, args.requests))
     postgres = os.environ.get("ROUTEWAYS_TEST_POSTGRES_URL")
     if postgres:
-        with postgres_database(postgres) as url:
+        with scratch_postgres_database(postgres) as url:
             engines.update(run_engine(url, rows, args.requests))
     results = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),

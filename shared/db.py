@@ -8,6 +8,7 @@ timeout) instead of failing when a read transaction tries to upgrade to a write.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -98,3 +99,23 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@contextmanager
+def scratch_postgres_database(admin_url: str, prefix: str = "routeways_scratch") -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server of `admin_url` (a user who may create
+    databases), dropped afterwards; yields its SQLAlchemy URL. For tests and benchmarks."""
+    import psycopg  # only these callers need the driver directly
+
+    admin = make_url(admin_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.set(drivername="postgresql+psycopg", database=name).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

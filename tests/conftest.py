@@ -10,18 +10,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 import redis
-from sqlalchemy.engine import make_url
 
 from services import load
 from shared import embedded_redis
-from shared.db import Database
+from shared.db import Database, scratch_postgres_database
 from shared.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("ROUTEWAYS_TEST_POSTGRES_URL")
@@ -69,18 +66,8 @@ def _postgres_database() -> Iterator[str]:
         if REQUIRE_POSTGRES:
             pytest.fail("ROUTEWAYS_REQUIRE_POSTGRES=1 but ROUTEWAYS_TEST_POSTGRES_URL is not set")
         pytest.skip("PostgreSQL tests need ROUTEWAYS_TEST_POSTGRES_URL (CI sets it)")
-    admin = make_url(POSTGRES_URL)
-    name = f"routeways_test_{uuid.uuid4().hex[:12]}"
-    admin_dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.set(drivername="postgresql+psycopg", database=name).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres_database(POSTGRES_URL, "routeways_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
