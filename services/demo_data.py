@@ -18,10 +18,13 @@ from services import load
 from services.catalogue import courses as catalogue_courses
 from services.catalogue.models import Campus, Course, Provider, TaxonomyVersion
 from services.catalogue.taxonomy import import_demo_taxonomy
+from services.catalogue.taxonomy.codes import taxonomy_codes
 from services.profile import interactions as profile_interactions
 from services.profile import learners as profile_learners
+from services.profile import taxonomy_cache
 from services.profile.models import Learner
-from shared.demo import DemoCourse, DemoDataSet, generate
+from services.profile.taxonomy_cache import TaxonomySnapshot
+from shared.demo import DemoCourse, DemoDataSet, DemoLearner, generate
 
 
 def load_demo_data(seed: int = 7, echo: Callable[[str], None] = print) -> None:
@@ -36,6 +39,7 @@ def load_demo_data(seed: int = 7, echo: Callable[[str], None] = print) -> None:
         if session.scalar(select(Provider.id).limit(1)) is None:
             _load_catalogue(session, data)
             echo(f"demo: {len(data.providers)} providers, {len(data.courses)} courses loaded")
+        codes = taxonomy_codes(session)
         course_ids = {
             ref: course_id
             for ref, course_id in session.execute(select(Course.external_ref, Course.id))
@@ -43,6 +47,9 @@ def load_demo_data(seed: int = 7, echo: Callable[[str], None] = print) -> None:
     catalogue_db.dispose()
 
     profile_db = load("profile").database()
+    with profile_db.session_scope() as session:
+        if taxonomy_cache.cached_version(session) != codes["version"]:
+            taxonomy_cache.replace_codes(session, TaxonomySnapshot.from_catalogue(codes))
     with profile_db.session_scope() as session:
         if session.scalar(select(Learner.id).limit(1)) is None:
             _load_profiles(session, data, course_ids)
@@ -94,25 +101,28 @@ def course_row(course: DemoCourse) -> dict:
     }  # fmt: skip
 
 
+def demo_profile(learner: DemoLearner) -> dict:
+    """A demo learner as the registration document the profile API takes."""
+    emails = learner.digest_frequency != "never"
+    return {
+        "name": learner.name, "email": learner.email, "postcode": learner.postcode,
+        "rqf_level": learner.rqf_level, "occupation_code": learner.occupation_code or None,
+        "employment_status": "employed" if learner.occupation_code else "in-education",
+        "route_preference": learner.route_preference,
+        "goals": {"occupations": list(learner.goals), "sectors": [], "not_sure": not learner.goals},
+        "constraints": {"max_travel_km": learner.max_travel_km,
+                        "hours_per_week": learner.hours_per_week},
+        "consent": {"suggestion_emails": emails,
+                    "frequency": learner.digest_frequency if emails else "weekly",
+                    "share_with_adviser": True},
+    }  # fmt: skip
+
+
 def _load_profiles(session: Session, data: DemoDataSet, course_ids: dict[str, int]) -> None:
     learner_ids = {}
     for learner in tqdm(data.learners, desc="demo learners", unit="learner", leave=False):
         learner_ids[learner.key] = profile_learners.register_learner(
-            session,
-            profile_learners.NewLearner(
-                name=learner.name,
-                email=learner.email,
-                postcode=learner.postcode,
-                rqf_level=learner.rqf_level,
-                occupation_code=learner.occupation_code or None,
-                route_preference=learner.route_preference,
-                goals=list(learner.goals),
-                constraints={
-                    "max_travel_km": learner.max_travel_km,
-                    "hours_per_week": learner.hours_per_week,
-                },
-                consent={"suggestion_emails": learner.digest_frequency},
-            ),
+            session, demo_profile(learner)
         ).id
     for interaction in tqdm(data.interactions, desc="demo interactions", unit="event", leave=False):
         profile_interactions.record_interaction(

@@ -19,6 +19,7 @@ class NewInteraction:
     source: str
     occurred_at: datetime
     client_ref: str | None = None
+    recorded_by_adviser_id: int | None = None
 
 
 def record_interaction(
@@ -35,17 +36,34 @@ def record_interaction(
     interaction = Interaction(learner_id=learner_id, **vars(new))
     session.add(interaction)
     session.flush()
+    announce(session, interaction)
+    return interaction, True
+
+
+def announce(session: Session, interaction: Interaction) -> None:
+    """Publish `profile.interaction.recorded` for a stored interaction."""
     OutboxEvent.publish(
         session,
         "profile.interaction.recorded",
         1,
         {
             "interaction_id": interaction.id,
-            "learner_id": learner_id,
-            "course_id": new.course_id,
-            "kind": new.kind,
-            "source": new.source,
-            "occurred_at": new.occurred_at.isoformat(),
+            "learner_id": interaction.learner_id,
+            "course_id": interaction.course_id,
+            "kind": interaction.kind,
+            "source": interaction.source,
+            "occurred_at": interaction.occurred_at.isoformat(),
         },
     )
-    return interaction, True
+
+
+def history(session: Session, learner_id: int, limit: int = 200) -> list[Interaction]:
+    """The learner's interactions, newest first."""
+    get_learner(session, learner_id)
+    query = (
+        select(Interaction)
+        .where(Interaction.learner_id == learner_id)
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))

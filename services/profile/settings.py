@@ -1,8 +1,11 @@
-"""Profile settings: its own database and port."""
+"""Profile settings: its own database and port, the admin token, the minimum age, and the
+advisers' sign-in policy (lock-out, idle timeout)."""
 
 from dataclasses import dataclass
 
-from shared.settings import ServiceSettings, setting
+from shared.settings import ServiceSettings, SettingsError, setting
+
+MIN_ADMIN_TOKEN_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -13,3 +16,42 @@ class ProfileSettings(ServiceSettings):
         "ROUTEWAYS_PROFILE_DATABASE_URL", "sqlite:///var/profile.sqlite3", "Profile database"
     )
     port: int = setting("ROUTEWAYS_PROFILE_PORT", 8001, "Profile HTTP port")
+    admin_token: str = setting(
+        "ROUTEWAYS_PROFILE_ADMIN_TOKEN",
+        "",
+        "Bearer token for subject access, erasure and adviser admin; empty turns them off",
+    )
+    minimum_age: int = setting(
+        "ROUTEWAYS_PROFILE_MINIMUM_AGE", 16, "Youngest age (years) a learner may register at"
+    )
+    login_max_failures: int = setting(
+        "ROUTEWAYS_PROFILE_LOGIN_MAX_FAILURES",
+        5,
+        "Failed adviser sign-ins in a row before the account is locked",
+    )
+    login_lockout_minutes: int = setting(
+        "ROUTEWAYS_PROFILE_LOGIN_LOCKOUT_MINUTES",
+        15,
+        "How long a locked adviser account stays locked",
+    )
+    login_rate_limit: str = setting(
+        "ROUTEWAYS_PROFILE_LOGIN_RATE_LIMIT",
+        "20/minute",
+        "Sign-in attempts one client address may make (Flask-Limiter syntax)",
+    )
+    session_idle_minutes: int = setting(
+        "ROUTEWAYS_PROFILE_SESSION_IDLE_MINUTES",
+        30,
+        "An adviser's console session ends after this idle time",
+    )
+
+    def check(self) -> None:
+        """Also refuse, in production, a guessable admin token."""
+        super().check()
+        if self.environment != "production":
+            return
+        if self.admin_token and len(self.admin_token) < MIN_ADMIN_TOKEN_LENGTH:
+            raise SettingsError(
+                f"ROUTEWAYS_PROFILE_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_LENGTH} "
+                "characters in production (or empty, which turns the admin endpoints off)"
+            )

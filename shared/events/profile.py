@@ -9,6 +9,9 @@ LEARNER_FIELDS = (
     "occupation_code",
     "rqf_level",
     "postcode_district",
+    "age_band",
+    "employment_status",
+    "qualifications",
     "skills",
     "goals",
     "route_preference",
@@ -27,6 +30,41 @@ INTERACTION_KINDS = (
     "not-interested",
 )
 INTERACTION_SOURCES = ("web", "email", "adviser", "provider-import", "demo")
+ROUTE_PREFERENCES = ("academic", "technical", "either")
+EMPLOYMENT_STATUSES = (
+    "employed",
+    "self-employed",
+    "unemployed",
+    "economically-inactive",
+    "in-education",
+    "retired",
+)
+AGE_BANDS = ("16-18", "19-23", "24+")
+EMAIL_FREQUENCIES = ("instant", "weekly", "monthly")
+#: How a course is delivered (the catalogue's `delivery_mode`): learners' constraints name them.
+DELIVERY_MODES = ("classroom", "online", "blended", "workplace")
+
+
+class SkillHeld(EventSchema):
+    skill = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    level = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+
+
+class QualificationHeld(EventSchema):
+    type = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    rqf_level = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=8))
+
+
+class Goals(EventSchema):
+    occupations = fields.List(fields.String(validate=validate.Length(max=64)), required=True)
+    sectors = fields.List(fields.String(validate=validate.Length(max=80)), required=True)
+    not_sure = fields.Boolean(required=True)
+
+
+class Consent(EventSchema):
+    suggestion_emails = fields.Boolean(required=True)
+    frequency = fields.String(required=True, validate=validate.OneOf(EMAIL_FREQUENCIES))
+    share_with_adviser = fields.Boolean(required=True)
 
 
 class LearnerAttributes(EventSchema):
@@ -37,12 +75,15 @@ class LearnerAttributes(EventSchema):
     postcode_district = fields.String(
         allow_none=True, validate=validate.Regexp(r"^[A-Z]{1,2}\d[A-Z\d]?$")
     )
-    skills = fields.List(fields.String(validate=validate.Length(max=128)))
-    goals = fields.List(fields.String(validate=validate.Length(max=64)))
-    route_preference = fields.String(validate=validate.OneOf(("academic", "technical", "either")))
+    age_band = fields.String(allow_none=True, validate=validate.OneOf(AGE_BANDS))
+    employment_status = fields.String(allow_none=True, validate=validate.OneOf(EMPLOYMENT_STATUSES))
+    qualifications = fields.List(fields.Nested(QualificationHeld))
+    skills = fields.List(fields.Nested(SkillHeld))
+    goals = fields.Nested(Goals)
+    route_preference = fields.String(validate=validate.OneOf(ROUTE_PREFERENCES))
     wants_route_switch = fields.Boolean()
     constraints = fields.Dict(keys=fields.String())
-    consent = fields.Dict(keys=fields.String())
+    consent = fields.Nested(Consent)
 
 
 class _LearnerChange(EventSchema):

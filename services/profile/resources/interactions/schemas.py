@@ -18,3 +18,7 @@ class InteractionSchema(Schema):
         validate=validate.Length(min=1, max=64),
         metadata={"description": "Client-chosen id: a retried POST records once"},
     )
+
+
+class HistoryQuery(Schema):
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
