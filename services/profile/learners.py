@@ -82,7 +82,7 @@ class ProfileRules:
 _PLAIN = (
     "name", "email", "postcode", "date_of_birth", "age_band", "employment_status",
     "occupation_code", "rqf_level", "qualifications", "skills", "route_preference",
-    "wants_route_switch", "constraints",
+    "wants_route_switch",
 )  # fmt: skip
 
 
@@ -95,6 +95,10 @@ def _apply(learner: Learner, details: Mapping[str, Any]) -> None:
         learner.email = details["email"].strip().lower()
     if "postcode" in details:
         learner.postcode = _tidy_postcode(details["postcode"])
+    if details.get("constraints") is not None:
+        given = {k: v.isoformat() if isinstance(v, date) else v
+                 for k, v in details["constraints"].items()}  # fmt: skip
+        learner.constraints = {**(learner.constraints or {}), **given}
     goals = details.get("goals")
     if goals is not None:
         learner.goal_occupations = list(goals.get("occupations", learner.goal_occupations or []))
@@ -117,6 +121,14 @@ def _tidy_postcode(text: str) -> str:
     return f"{compact[:-3]} {compact[-3:]}"
 
 
+def constraints_of(learner: Learner) -> dict[str, Any]:
+    """The constraints with `earliest_start` as a date again (JSON keeps it as ISO text)."""
+    constraints = dict(learner.constraints or {})
+    if isinstance(constraints.get("earliest_start"), str):
+        constraints["earliest_start"] = date.fromisoformat(constraints["earliest_start"])
+    return constraints
+
+
 def goals_of(learner: Learner) -> dict[str, Any]:
     return {
         "occupations": list(learner.goal_occupations or []),
@@ -130,7 +142,7 @@ def consent_of(learner: Learner) -> dict[str, Any]:
         "suggestion_emails": bool(learner.email_consent),
         "frequency": learner.email_frequency,
         "share_with_adviser": bool(learner.share_with_adviser),
-        "updated_at": learner.consent_updated_at.isoformat(),
+        "updated_at": learner.consent_updated_at,
     }
 
 
@@ -161,6 +173,7 @@ def document(learner: Learner) -> dict[str, Any]:
     row = {name: getattr(learner, name) for name in _PLAIN}
     return {
         **row,
+        "constraints": constraints_of(learner),
         "id": learner.id,
         "goals": goals_of(learner),
         "consent": consent_of(learner),
@@ -181,8 +194,7 @@ def export(session: Session, learner: Learner) -> dict[str, Any]:
     )
     profile = document(learner)
     return {
-        "learner": {**profile, "date_of_birth": _iso(profile["date_of_birth"]),
-                    "created_at": _iso(learner.created_at), "updated_at": _iso(learner.updated_at)},
+        "learner": _plain_json(profile),
         "interactions": [
             {"id": i.id, "course_id": i.course_id, "kind": i.kind, "source": i.source,
              "occurred_at": i.occurred_at.isoformat(), "client_ref": i.client_ref}
@@ -198,8 +210,13 @@ def export(session: Session, learner: Learner) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
+def _plain_json(value: Any) -> Any:
+    """`value` with every date and datetime as ISO 8601 text (exports are read by people)."""
+    if isinstance(value, dict):
+        return {key: _plain_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_json(item) for item in value]
+    return value.isoformat() if isinstance(value, date) else value
 
 
 # --- checks a schema cannot make ----------------------------------------------------------
