@@ -1,9 +1,9 @@
 """The profile service's HTTP resources."""
 
-from services.profile.resources import interactions, learners
+from services.profile.resources import advisers, enrolments, interactions, learners
 from shared.web import Api
 
-MODULES = (learners, interactions)
+MODULES = (learners, interactions, advisers, enrolments)
 
 
 def register_blueprints(api: Api) -> None:

@@ -1,0 +1,1 @@
+"""`routeways profile` commands (being built)."""

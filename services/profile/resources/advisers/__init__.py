@@ -1,0 +1,1 @@
+from services.profile.resources.advisers import views  # noqa: F401

@@ -1,0 +1,1 @@
+from services.profile.resources.enrolments import views  # noqa: F401
