@@ -13,4 +13,4 @@ def register(main: click.Group) -> None:
 
 
 # The commands live beside the domain they drive; importing them adds them to the group.
-from services.profile import adviser_commands, taxonomy_commands  # noqa: E402, F401, I001
+from services.profile import adviser_commands, taxonomy_commands  # noqa: E402, F401

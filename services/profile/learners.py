@@ -94,7 +94,7 @@ def _apply(learner: Learner, details: Mapping[str, Any]) -> None:
     if "email" in details:
         learner.email = details["email"].strip().lower()
     if "postcode" in details:
-        learner.postcode = _tidy_postcode(details["postcode"])
+        learner.postcode = tidy_postcode(details["postcode"])
     if details.get("constraints") is not None:
         given = {k: v.isoformat() if isinstance(v, date) else v
                  for k, v in details["constraints"].items()}  # fmt: skip
@@ -115,7 +115,7 @@ def _apply(learner: Learner, details: Mapping[str, Any]) -> None:
         learner.consent_updated_at = utcnow()
 
 
-def _tidy_postcode(text: str) -> str:
+def tidy_postcode(text: str) -> str:
     """Upper case with one space before the inward code ("pr12he" -> "PR1 2HE")."""
     compact = "".join(text.split()).upper()
     return f"{compact[:-3]} {compact[-3:]}"
@@ -286,7 +286,7 @@ def _unknown_district(session: Session, details: Mapping[str, Any]) -> dict[str,
     postcode = details.get("postcode")
     if not postcode or not taxonomy_cache.has_codes(session, taxonomy_cache.DISTRICT):
         return {}
-    district = _tidy_postcode(postcode).split()[0]
+    district = tidy_postcode(postcode).split()[0]
     if taxonomy_cache.unknown_codes(session, taxonomy_cache.DISTRICT, [district]):
         return {"postcode": [f"postcode district {district} is not one we have a location for"]}
     return {}

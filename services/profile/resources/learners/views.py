@@ -146,3 +146,24 @@ class LearnerLinks(MethodView):
             "token": manage_token(learner_id),
             "expires_in_days": PURPOSES["manage"].days,
         }
+
+
+@blp.route("/<int:learner_id>/unsubscribe")
+class LearnerUnsubscribe(MethodView):
+    @blp.response(200, LearnerSchema)
+    def post(self, learner_id: int) -> dict:
+        """Stop course-suggestion emails (an email's unsubscribe link, or the learner)
+
+        Acts on POST only: link scanners follow GETs, and a GET must never unsubscribe.
+        """
+        caller_for_learner(
+            learner_id, allow=("learner", "admin"), purposes=("manage", "unsubscribe")
+        )
+        session = db_session()
+        try:
+            learner = learners.get_learner(session, learner_id)
+            learners.update_learner(session, learner, {"consent": {"suggestion_emails": False}})
+        except learners.ProfileError as error:
+            refuse(error)
+        session.commit()
+        return learners.document(learner)
