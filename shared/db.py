@@ -19,6 +19,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+#: The largest id an INTEGER column holds on PostgreSQL: URL and body ids are capped at it, so
+#: a bigger number is "not found" or a named 422, never an out-of-range error from the database.
+MAX_ID = 2**31 - 1
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

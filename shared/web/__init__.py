@@ -18,9 +18,10 @@ from flask_smorest import Api as SmorestApi
 from marshmallow import Schema, fields
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from shared.bus.outbox import correlation_id
-from shared.db import Database
+from shared.db import MAX_ID, Database
 from shared.settings import ServiceSettings
 from shared.web import health
 from shared.web.problems import PROBLEM_JSON, field_errors, problem
@@ -76,6 +77,15 @@ def db_session() -> Session:
     return g.db_session
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in URLs, capped at the largest database id: /learners/99999999999 is a 404
+    route miss, not an out-of-range error from PostgreSQL."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def build_app(
     name: str,
     settings: ServiceSettings,
@@ -88,6 +98,7 @@ def build_app(
     # The import name is the service's package, so Flask finds its folder even when a test
     # directory of the same short name ("catalogue") is importable.
     app = Flask(f"services.{name}")
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.extensions["routeways.service"] = name
     app.config.update(
         SECRET_KEY=settings.secret_key,

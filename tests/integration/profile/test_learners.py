@@ -293,3 +293,21 @@ def test_erasure_deletes_the_learner_keeps_a_tombstone_and_never_reuses_the_id(
     assert left == ["profile.learner.erased"]  # the learner's earlier events went with them
     again = register(profile_client)
     assert again["id"] != learner["id"]
+
+
+def test_ids_beyond_the_databases_range_are_not_found_or_named(profile_client):
+    auth = bearer(ADMIN_TOKEN)
+    assert profile_client.get("/learners/99999999999999", headers=auth).status_code == 404
+    learner = register(profile_client)
+    response = profile_client.post(
+        f"/learners/{learner['id']}/interactions",
+        json={
+            "course_id": 99999999999999,
+            "kind": "viewed",
+            "source": "web",
+            "occurred_at": "2026-01-01T00:00:00Z",
+        },
+        headers=auth,
+    )
+    assert response.status_code == 422
+    assert "course_id" in problem_fields(response)

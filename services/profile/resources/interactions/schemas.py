@@ -2,13 +2,16 @@
 
 from marshmallow import Schema, fields, validate
 
+from shared.db import MAX_ID
 from shared.events.profile import INTERACTION_KINDS, INTERACTION_SOURCES
 
 
 class InteractionSchema(Schema):
     id = fields.Integer(dump_only=True)
     learner_id = fields.Integer(dump_only=True)
-    course_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    course_id = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)
+    )
     kind = fields.String(required=True, validate=validate.OneOf(INTERACTION_KINDS))
     source = fields.String(required=True, validate=validate.OneOf(INTERACTION_SOURCES))
     occurred_at = fields.AwareDateTime(required=True)
