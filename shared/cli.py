@@ -67,6 +67,7 @@ def consume(service: str) -> None:
         spec.models.InboxEntry,
         redis.Redis.from_url(settings.redis_url),
         policy_from(settings),
+        tombstones=spec.models.ErasedLearner,
     )
     click.echo(f"consumer {service}: group {service} on {', '.join(consumer.streams)}")
     consumer.run_forever(_stop_on_signals())

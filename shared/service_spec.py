@@ -16,7 +16,8 @@ from shared.settings import ServiceSettings
 class ServiceSpec:
     """A service: its settings class, models module, event handlers and migrations folder.
 
-    `models` must define `Base`, `OutboxEvent`, `InboxEntry` and `RelayCheckpoint`.
+    `models` must define `Base`, `OutboxEvent`, `InboxEntry`, `RelayCheckpoint` and
+    `ErasedLearner` (the erasure tombstones its consumer keeps and checks).
     `create_app` is imported lazily by the CLI so that consumers and relays never load Flask.
     """
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from shared.bus.erasure import ErasedLearnerMixin
 from shared.bus.inbox import InboxMixin
 from shared.bus.outbox import OutboxMixin, RelayCheckpointMixin
 from shared.db import NAMING_CONVENTION, UtcDateTime
@@ -265,6 +266,12 @@ class CourseOccupation(Base):
 
 
 # --- bus ------------------------------------------------------------------------------------
+
+
+class ErasedLearner(ErasedLearnerMixin, Base):
+    """An erased learner's id: events naming it are never handled again."""
+
+    __tablename__ = "erased_learners"
 
 
 class OutboxEvent(OutboxMixin, Base):

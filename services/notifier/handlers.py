@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from services.notifier.models import DigestItem, Recipient, RouteChange
+from services.notifier.models import DigestItem, OutboxEvent, Recipient, RouteChange
+from shared.bus.erasure import delete_learner_events
 from shared.events import Envelope, utcnow
 
 
@@ -20,10 +21,12 @@ def on_learner_changed(event: Envelope, session: Session) -> None:
 
 
 def on_learner_erased(event: Envelope, session: Session) -> None:
+    """Delete the learner's consent, pending suggestions and route changes, and any event of
+    ours naming them. The consumer keeps the tombstone."""
     learner_id = event.payload["learner_id"]
-    for model in (DigestItem, RouteChange):
+    for model in (DigestItem, RouteChange, Recipient):
         session.execute(delete(model).where(model.learner_id == learner_id))
-    session.execute(delete(Recipient).where(Recipient.learner_id == learner_id))
+    delete_learner_events(session, OutboxEvent, learner_id)
 
 
 def on_recommendations_updated(event: Envelope, session: Session) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.bus.erasure import ErasedLearnerMixin
 from shared.bus.inbox import InboxMixin
 from shared.bus.outbox import OutboxMixin, RelayCheckpointMixin
 from shared.db import UtcDateTime
@@ -54,6 +55,12 @@ class RouteChange(Base):
     target: Mapped[str] = mapped_column(String(64))
     changes: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class ErasedLearner(ErasedLearnerMixin, Base):
+    """An erased learner's id: events naming it are never handled again."""
+
+    __tablename__ = "erased_learners"
 
 
 class OutboxEvent(OutboxMixin, Base):

@@ -25,7 +25,7 @@ from services.profile.models import (
     Learner,
     OutboxEvent,
 )
-from shared.bus.erasure import record_erasure
+from shared.bus.erasure import delete_learner_events, record_erasure
 from shared.events import utcnow
 
 #: Funding in England turns on age at the start of the course: 16-18 is free, 19-23 has the
@@ -350,9 +350,7 @@ def erase_learner(session: Session, learner_id: int) -> None:
     session.execute(delete(Interaction).where(Interaction.learner_id == learner_id))
     session.execute(delete(CaseloadEntry).where(CaseloadEntry.learner_id == learner_id))
     session.delete(learner)
-    session.execute(
-        delete(OutboxEvent).where(OutboxEvent.payload["learner_id"].as_integer() == learner_id)
-    )
+    delete_learner_events(session, OutboxEvent, learner_id)
     record_erasure(session, ErasedLearner, learner_id)
     OutboxEvent.publish(session, "profile.learner.erased", 1, {"learner_id": learner_id})
 

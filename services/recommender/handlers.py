@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from services.recommender import read_model
+from services.recommender.models import OutboxEvent
+from shared.bus.erasure import delete_learner_events
 from shared.events import Envelope
 
 
@@ -38,7 +40,11 @@ def on_learner_changed(event: Envelope, session: Session) -> None:
 
 
 def on_learner_erased(event: Envelope, session: Session) -> None:
-    read_model.forget_learner(session, event.payload["learner_id"])
+    """Drop the learner from the read model and their suggestions not yet relayed (or relayed:
+    they name the learner all the same). The consumer keeps the tombstone."""
+    learner_id = event.payload["learner_id"]
+    read_model.forget_learner(session, learner_id)
+    delete_learner_events(session, OutboxEvent, learner_id)
 
 
 def on_interaction_recorded(event: Envelope, session: Session) -> None:

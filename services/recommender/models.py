@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.bus.erasure import ErasedLearnerMixin
 from shared.bus.inbox import InboxMixin
 from shared.bus.outbox import OutboxMixin, RelayCheckpointMixin
 from shared.db import UtcDateTime
@@ -52,6 +53,12 @@ class TaxonomyView(Base):
     version: Mapped[str] = mapped_column(String(64), primary_key=True)
     counts: Mapped[dict[str, int]] = mapped_column(JSON)
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class ErasedLearner(ErasedLearnerMixin, Base):
+    """An erased learner's id: events naming it are never handled again."""
+
+    __tablename__ = "erased_learners"
 
 
 class OutboxEvent(OutboxMixin, Base):

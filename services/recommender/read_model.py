@@ -35,6 +35,7 @@ def record_learner(session: Session, learner_id: int, attributes: dict[str, Any]
 
 
 def forget_learner(session: Session, learner_id: int) -> None:
+    """Delete every read-model row about the learner (an erasure)."""
     session.execute(delete(InteractionView).where(InteractionView.learner_id == learner_id))
     session.execute(delete(LearnerView).where(LearnerView.learner_id == learner_id))
 

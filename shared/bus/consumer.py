@@ -7,7 +7,9 @@ Rules it keeps:
 - after `max_deliveries` deliveries, or at once when it cannot be read or fails its contract,
   the event goes to the group's dead-letter stream with its error, so it never blocks the stream;
 - messages another member left pending longer than `reclaim_idle` are taken over (XAUTOCLAIM);
-  that threshold exceeds the handler time limit, so a slow but live handler keeps its message.
+  that threshold exceeds the handler time limit, so a slow but live handler keeps its message;
+- given the service's tombstone model, an erasure keeps its tombstone and an event naming an
+  erased learner is recorded in the inbox but never handled (`shared/bus/erasure.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared.bus.erasure import ErasedLearnerMixin, admit
 from shared.bus.inbox import InboxMixin, first_time
 from shared.bus.outbox import correlation_id
 from shared.bus.streams import as_text as _text
@@ -86,7 +89,11 @@ def time_limit(seconds: float) -> Iterator[None]:
 
 
 class Consumer:
-    """One member of the consumer group `group`, dispatching through `handlers`."""
+    """One member of the consumer group `group`, dispatching through `handlers`.
+
+    `tombstones` is the service's `ErasedLearner` model. It is required (keyword only) so no
+    consumer can be built that would let a replayed event re-create an erased learner.
+    """
 
     def __init__(
         self,
@@ -97,11 +104,14 @@ class Consumer:
         client: redis.Redis,
         policy: ConsumerPolicy | None = None,
         name: str | None = None,
+        *,
+        tombstones: type[ErasedLearnerMixin],
     ) -> None:
         self.group = group
         self.handlers = dict(handlers)
         self.sessions = sessions
         self.inbox = inbox
+        self.tombstones = tombstones
         self.client = client
         self.policy = policy or ConsumerPolicy()
         self.name = name or f"{socket.gethostname()}-{os.getpid()}"
@@ -234,7 +244,8 @@ class Consumer:
         self._errors.pop(message_id, None)
 
     def _apply(self, handler: Handler, event: Envelope) -> None:
-        """Run the handler and record the inbox row in one transaction."""
+        """Record the inbox row, keep or check the tombstones, and run the handler, in one
+        transaction."""
         token = correlation_id.set(event.correlation_id)
         try:
             with (
@@ -242,7 +253,9 @@ class Consumer:
                 self.sessions() as session,
                 session.begin(),
             ):
-                if first_time(session, self.inbox, event):
+                if not first_time(session, self.inbox, event):
+                    return
+                if admit(session, self.tombstones, event):
                     handler(event, session)
         finally:
             correlation_id.reset(token)

@@ -2,18 +2,26 @@
 
 A tombstone holds nothing but the id and when. The consumer checks it before dispatching an
 event that names a learner, so an old event replayed after erasure (a relay re-send, a stream
-replay, an outbox restored from backup) cannot re-create what the erasure deleted.
+replay after the inbox rows were purged, an outbox restored from backup) cannot re-create what
+the erasure deleted. Every service's models define `ErasedLearner(ErasedLearnerMixin, Base)`.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
-from sqlalchemy import Integer, select
+from sqlalchemy import Integer, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from shared.bus.outbox import OutboxMixin
 from shared.db import UtcDateTime
-from shared.events import utcnow
+from shared.events import Envelope, utcnow
+
+log = logging.getLogger(__name__)
+
+#: The event on which every service deletes what it holds of a learner.
+LEARNER_ERASED = "profile.learner.erased"
 
 
 class ErasedLearnerMixin:
@@ -34,3 +42,37 @@ def is_erased(session: Session, model: type[ErasedLearnerMixin], learner_id: int
     return (
         session.scalar(select(model.learner_id).where(model.learner_id == learner_id)) is not None
     )
+
+
+def admit(session: Session, tombstones: type[ErasedLearnerMixin], event: Envelope) -> bool:
+    """Whether `event` may reach its handler, keeping tombstones on the way (consumer's
+    transaction).
+
+    An erasure records its tombstone first and is admitted, so the handler deletes and the
+    tombstone commits together. Any other event whose payload names an erased learner is not
+    admitted: handling it would re-create rows about someone who asked to be forgotten.
+    """
+    learner_id = event.payload.get("learner_id")
+    if not isinstance(learner_id, int):
+        return True
+    if event.type == LEARNER_ERASED:
+        record_erasure(session, tombstones, learner_id)
+        return True
+    if is_erased(session, tombstones, learner_id):
+        log.info("skipping %s %s: learner %d was erased", event.type, event.id, learner_id)
+        return False
+    return True
+
+
+def delete_learner_events(session: Session, outbox: type[OutboxMixin], learner_id: int) -> int:
+    """Delete a service's outbox rows whose payload names the learner, sent or not; return how
+    many.
+
+    Unsent rows would otherwise be relayed after the erasure, and sent ones are still data
+    about the learner. Works on SQLite and PostgreSQL (a JSON path cast to an integer); rows
+    of events naming no learner never match.
+    """
+    result = session.execute(
+        delete(outbox).where(outbox.payload["learner_id"].as_integer() == learner_id)
+    )
+    return result.rowcount

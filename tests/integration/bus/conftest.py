@@ -9,7 +9,7 @@ import redis
 
 from services.catalogue.models import OutboxEvent, RelayCheckpoint
 from services.recommender.handlers import HANDLERS
-from services.recommender.models import InboxEntry
+from services.recommender.models import ErasedLearner, InboxEntry
 from shared.bus.consumer import Consumer, ConsumerPolicy
 from shared.bus.relay import Relay
 from shared.db import Database
@@ -49,6 +49,7 @@ def make_consumer(
         client,
         policy,
         name=name,
+        tombstones=ErasedLearner,
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import redis
 
 from services.recommender.handlers import HANDLERS
-from services.recommender.models import InboxEntry
+from services.recommender.models import ErasedLearner, InboxEntry
 from shared.bus.consumer import Consumer, ConsumerPolicy
 from shared.db import Database
 
@@ -32,6 +32,7 @@ def main(database_url: str, redis_url: str, marker: Path) -> None:
         redis.Redis.from_url(redis_url),
         ConsumerPolicy(handler_time_limit_seconds=300, reclaim_idle_seconds=600),
         name="doomed",
+        tombstones=ErasedLearner,
     )
     consumer.run_forever(threading.Event())
 
