@@ -3,12 +3,18 @@
 Providers and courses go into the catalogue, learners and their interactions into the profile
 service; both record their events in their outboxes as any real change would, so once the relays
 run, the recommender's read model and the notifier fill from the bus. Loading is once only: a
-service that already holds data is left alone. Advisers join when the profile service has them.
+service that already holds data is left alone.
+
+Advisers come with their caseloads, and every tenth learner on a caseload has since withdrawn
+sharing (a real `profile.learner.updated`), so the console shows that case. Outside production
+each demo adviser's password is derived from their key (`demo_password`), so `routeways up` can
+print one adviser's sign-in; with production settings no demo adviser gets a password.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,16 +25,35 @@ from services.catalogue import courses as catalogue_courses
 from services.catalogue.models import Campus, Course, Provider, TaxonomyVersion
 from services.catalogue.taxonomy import import_demo_taxonomy
 from services.catalogue.taxonomy.codes import taxonomy_codes
+from services.profile import advisers as profile_advisers
 from services.profile import interactions as profile_interactions
 from services.profile import learners as profile_learners
 from services.profile import taxonomy_cache
-from services.profile.models import Learner
+from services.profile.models import Adviser, Learner
 from services.profile.taxonomy_cache import TaxonomySnapshot
 from shared.demo import DemoCourse, DemoDataSet, DemoLearner, generate
 
+#: Every tenth learner on a demo caseload has withdrawn sharing with their adviser.
+WITHDRAWN_EVERY = 10
 
-def load_demo_data(seed: int = 7, echo: Callable[[str], None] = print) -> None:
-    """Generate the demo data set for `seed` and load what is not loaded yet."""
+
+@dataclass(frozen=True)
+class DemoSignIn:
+    """One demo adviser's console sign-in, for the start-up message."""
+
+    email: str
+    password: str
+
+
+def demo_password(adviser_key: str) -> str:
+    """The development password of a demo adviser ("demo-caseload-A-01"): public by design,
+    and never given with production settings."""
+    return f"demo-caseload-{adviser_key}"
+
+
+def load_demo_data(seed: int = 7, echo: Callable[[str], None] = print) -> DemoSignIn | None:
+    """Generate the demo data set for `seed` and load what is not loaded yet; answer one demo
+    adviser's sign-in when it works (None with production settings or a changed password)."""
     data = generate(seed)
     catalogue_db = load("catalogue").database()
     with catalogue_db.session_scope() as session:
@@ -58,7 +83,63 @@ def load_demo_data(seed: int = 7, echo: Callable[[str], None] = print) -> None:
             )
         else:
             echo("demo: already loaded")
+    settings = load("profile").settings()
+    environment = settings.environment
+    with profile_db.session_scope() as session:
+        if session.scalar(select(Adviser.id).limit(1)) is None:
+            withdrawn = _load_advisers(session, data, environment, settings.secret_key)
+            echo(
+                f"demo: {len(data.advisers)} advisers with caseloads loaded "
+                f"({withdrawn} caseload learners have withdrawn sharing)"
+            )
+            if environment == "production":
+                echo(
+                    "demo: production settings, so no demo adviser has a password; "
+                    "give one with `routeways profile password-link --adviser-email ...`"
+                )
+    with profile_db.session_scope() as session:
+        sign_in = demo_sign_in(session, data, environment)
     profile_db.dispose()
+    return sign_in
+
+
+def _load_advisers(session: Session, data: DemoDataSet, environment: str, secret: str) -> int:
+    """The demo advisers with their caseloads; every tenth caseload learner then withdraws
+    sharing. Answers how many withdrew."""
+    emails = {learner.key: learner.email for learner in data.learners}
+    wanted = [emails[key] for adviser in data.advisers for key in adviser.learner_keys]
+    found = session.execute(select(Learner.email, Learner.id).where(Learner.email.in_(wanted)))
+    ids = {email: learner_id for email, learner_id in found}
+    withdrawn = 0
+    for demo in data.advisers:
+        adviser, _link = profile_advisers.create_adviser(
+            session, demo.name, demo.email, demo.organisation, secret
+        )
+        if environment != "production":
+            profile_advisers.give_password(adviser, demo_password(demo.key))
+        for position, key in enumerate(demo.learner_keys, start=1):
+            learner_id = ids.get(emails[key])
+            if learner_id is None:
+                continue  # a learner erased since the demo was loaded
+            profile_advisers.assign(session, adviser.id, learner_id)
+            if position % WITHDRAWN_EVERY == 0:
+                learner = profile_learners.get_learner(session, learner_id)
+                changes = {"consent": {"share_with_adviser": False}}
+                profile_learners.update_learner(session, learner, changes)
+                withdrawn += 1
+    return withdrawn
+
+
+def demo_sign_in(session: Session, data: DemoDataSet, environment: str) -> DemoSignIn | None:
+    """The first demo adviser's sign-in, if their demo password still works here."""
+    if environment == "production" or not data.advisers:
+        return None
+    first = data.advisers[0]
+    adviser = profile_advisers.find_adviser(session, first.email)
+    password = demo_password(first.key)
+    if adviser is None or not profile_advisers.password_matches(adviser, password):
+        return None
+    return DemoSignIn(adviser.email, password)
 
 
 def _load_catalogue(session: Session, data: DemoDataSet) -> None:

@@ -31,6 +31,7 @@ LEARNER_PURPOSES = ("manage", "feedback", "unsubscribe")
 #: Keys of the adviser's console session (Flask's signed cookie).
 SESSION_ADVISER = "adviser_id"
 SESSION_SEEN = "seen_at"
+SESSION_PASSWORD = "password_fingerprint"  # noqa: S105 - a session key name
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,11 @@ def current_caller() -> Caller | None:
     if time.time() - float(session.get(SESSION_SEEN, 0)) > settings.session_idle_minutes * 60:
         session.clear()
         _unauthorised("your session timed out; sign in again")
+    if not advisers.session_is_current(
+        db_session(), int(adviser_id), session.get(SESSION_PASSWORD)
+    ):
+        session.clear()
+        _unauthorised("your session has ended (password changed or account closed); sign in again")
     session[SESSION_SEEN] = time.time()
     return Caller("adviser", int(adviser_id))
 
