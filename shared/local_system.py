@@ -11,11 +11,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from shared import embedded_redis
 from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from services.demo_data import DemoSignIn
 
 VAR = Path("var")
 
@@ -59,15 +63,17 @@ def up(demo: bool) -> None:
     try:
         for spec in all_specs():
             upgrade(spec, spec.settings().database_url)
+        sign_in = None
         if demo:
             from services.demo_data import load_demo_data
 
-            load_demo_data(echo=click.echo)
+            sign_in = load_demo_data(echo=click.echo)
+        set_service_urls(all_specs())
         manager = Manager()
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1"}
         for name, command in process_table(SERVICE_NAMES).items():
             manager.add_process(name, command, env=env)
-        _print_addresses(all_specs())
+        _print_addresses(all_specs(), sign_in)
         manager.loop()
     finally:
         if redis_process is not None:
@@ -76,17 +82,34 @@ def up(demo: bool) -> None:
     sys.exit(manager.returncode)
 
 
-def _print_addresses(specs: list) -> None:
+def _print_addresses(specs: list, sign_in: DemoSignIn | None = None) -> None:
+    """The addresses of every service and the mail page, and (with the demo data, outside
+    production) one demo adviser's sign-in, so a newcomer can try the adviser API at once."""
     settings = Settings.from_env()
     click.echo("Routeways is starting:")
+    ports = {}
     for spec in specs:
-        port = spec.settings().port
+        ports[spec.name] = port = spec.settings().port
         click.echo(f"  {spec.name:<12} http://127.0.0.1:{port}/docs   (ready: /readyz)")
     click.echo(
         f"  {'mail':<12} http://127.0.0.1:{settings.mail_viewer_port}/   "
         f"(SMTP on 127.0.0.1:{settings.smtp_port})"
     )
+    if sign_in is not None and "profile" in ports:
+        click.echo(
+            f"Demo adviser sign-in: email {sign_in.email}  password {sign_in.password}\n"
+            f"  (POST both as JSON to http://127.0.0.1:{ports['profile']}/advisers/session)"
+        )
     click.echo("Press Ctrl-C to stop everything.")
+
+
+def set_service_urls(specs: list) -> None:
+    """Point every process at the ports the services really listen on: set each
+    `ROUTEWAYS_<SERVICE>_URL` from that service's port unless it is set already (so services
+    moved to other ports, as the end-to-end test does, still find each other)."""
+    for spec in specs:
+        variable = f"ROUTEWAYS_{spec.name.upper()}_URL"
+        os.environ.setdefault(variable, f"http://127.0.0.1:{spec.settings().port}")
 
 
 @click.command("redis")

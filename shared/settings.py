@@ -115,6 +115,16 @@ class Settings:
         8025,
         "Port of the local sink's page for reading captured mail",
     )
+    catalogue_url: str = setting(
+        "ROUTEWAYS_CATALOGUE_URL",
+        "http://127.0.0.1:8002",
+        "Base URL other services ask the catalogue at (taxonomy codes, provider keys, courses)",
+    )
+    profile_url: str = setting(
+        "ROUTEWAYS_PROFILE_URL",
+        "http://127.0.0.1:8001",
+        "Base URL other services ask the profile service at (learners' contact at send time)",
+    )
 
     @classmethod
     def bindings(cls) -> list[Binding]:

@@ -92,3 +92,10 @@ class IssuedKeySchema(KeySchema):
 
     key = fields.String(metadata={"description": "Send it as the X-API-Key header"})
     warning = fields.String()
+
+
+class KeyOwnerSchema(Schema):
+    """Whose key it is: what another service needs to authorise a provider's request."""
+
+    provider_id = fields.Integer()
+    name = fields.String()

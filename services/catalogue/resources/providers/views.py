@@ -1,7 +1,8 @@
 """/providers: the organisations that offer courses, their campuses and their API keys.
 
 Anyone may read providers and campuses. Registering a provider and managing its keys needs the
-admin token; a provider maintains its own campuses with its API key.
+admin token; a provider maintains its own campuses with its API key, and asks `GET /providers/me`
+which provider a key belongs to (other services authenticate provider keys that way).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any, NoReturn
 
-from flask import current_app
+from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import abort
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +20,7 @@ from services.catalogue.resources.providers.schemas import (
     CampusBody,
     CampusDetailsSchema,
     IssuedKeySchema,
+    KeyOwnerSchema,
     KeySchema,
     NewKeySchema,
     ProviderSchema,
@@ -53,6 +55,16 @@ class Providers(MethodView):
         return _in_transaction(
             lambda session: providers.create_provider(session, **body, campuses=campuses)
         )
+
+
+@blp.route("/me")
+class ProviderOfKey(MethodView):
+    @blp.provider_required
+    @blp.response(200, KeyOwnerSchema)
+    def get(self) -> dict:
+        """The provider the presented API key belongs to (401 for no, unknown or revoked key)"""
+        provider = _in_transaction(lambda session: providers.get_provider(session, g.provider_id))
+        return {"provider_id": provider.id, "name": provider.name}
 
 
 @blp.route("/<int:provider_id>")

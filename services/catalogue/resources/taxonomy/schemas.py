@@ -97,3 +97,25 @@ class PostcodeSchema(Schema):
     outcode = fields.String(metadata={"description": "the district resolved"})
     latitude = fields.Float()
     longitude = fields.Float()
+
+
+class CodedOccupationSchema(Schema):
+    code = fields.String()
+    title = fields.String()
+
+
+class CodedSkillSchema(Schema):
+    uri = fields.String()
+    label = fields.String()
+
+
+class TaxonomyCodesSchema(Schema):
+    """Every code of the current taxonomy, in one document (what the profile service caches)."""
+
+    version = fields.String(
+        allow_none=True, metadata={"description": "the taxonomy version; null before any import"}
+    )
+    occupations = fields.List(fields.Nested(CodedOccupationSchema))
+    skills = fields.List(fields.Nested(CodedSkillSchema))
+    technical_routes = fields.List(fields.String())
+    postcode_districts = fields.List(fields.String(), metadata={"description": "outward codes"})

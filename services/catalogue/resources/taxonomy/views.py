@@ -1,4 +1,4 @@
-"""/occupations, /skills and /postcodes: the region's taxonomy, read-only.
+"""/occupations, /skills, /postcodes and /taxonomy/codes: the region's taxonomy, read-only.
 
 Every 4xx is a problem naming its field: a bad query parameter is 422 (location "query"), an
 unknown occupation or postcode district 404 and a malformed postcode 422 (location "path").
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import abort
 
@@ -21,8 +22,11 @@ from services.catalogue.resources.taxonomy.schemas import (
     PostcodeSchema,
     SkillPageSchema,
     SkillQuery,
+    TaxonomyCodesSchema,
 )
 from services.catalogue.taxonomy import browse
+from services.catalogue.taxonomy.codes import taxonomy_codes
+from services.catalogue.taxonomy.release import current_version
 from shared.web import db_session
 from shared.web.blueprint import Blueprint
 
@@ -81,6 +85,32 @@ class Postcode(MethodView):
             "latitude": latitude,
             "longitude": longitude,
         }
+
+
+@blp.route("/taxonomy/codes")
+class TaxonomyCodes(MethodView):
+    @blp.response(200, TaxonomyCodesSchema)
+    @blp.alt_response(304, description="Not Modified: If-None-Match names the current version")
+    def get(self) -> Any:
+        """Every code of the current taxonomy in one document, tagged with its version
+
+        The ETag is the version, so a service that cached a version asks again with
+        `If-None-Match: "<version>"` and gets 304 without the codes until a new one is imported.
+        """
+        session = db_session()
+        version = current_version(session)
+        if version is not None and request.if_none_match.contains_weak(version):
+            return Response(status=304, headers=_version_headers(version))
+        codes = taxonomy_codes(session)
+        return codes, 200, _version_headers(codes["version"])
+
+
+def _version_headers(version: str | None) -> dict[str, str]:
+    """ETag of the taxonomy version (none before the first import); caches must revalidate."""
+    headers = {"Cache-Control": "no-cache"}
+    if version is not None:
+        headers["ETag"] = f'"{version}"'
+    return headers
 
 
 def _answer(read: Any) -> Any:
