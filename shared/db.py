@@ -38,6 +38,10 @@ def _prepare_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
+        # WAL with NORMAL syncs at checkpoints, not at every commit: a commit survives a crash
+        # of the process, and only a power cut may lose the last ones (SQLite's documented
+        # trade-off). SQLite is the embedded default; production runs on PostgreSQL.
+        cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 

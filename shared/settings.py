@@ -103,6 +103,12 @@ class Settings:
         "ROUTEWAYS_TASK_MAX_ATTEMPTS", 3, "Deliveries of one Celery task before it is dead-lettered"
     )
 
+    proxy_hops: int = setting(
+        "ROUTEWAYS_PROXY_HOPS",
+        0,
+        "Reverse proxies in front of the services whose X-Forwarded-* headers are trusted "
+        "(client addresses for sign-in limits); 0 trusts none",
+    )
     max_body_bytes: int = setting(
         "ROUTEWAYS_MAX_BODY_BYTES", 32 * 1024 * 1024, "Largest request body accepted (413 above)"
     )

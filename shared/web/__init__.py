@@ -18,6 +18,7 @@ from flask_smorest import Api as SmorestApi
 from marshmallow import Schema, fields
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from shared.bus.outbox import correlation_id
@@ -99,6 +100,11 @@ def build_app(
     # directory of the same short name ("catalogue") is importable.
     app = Flask(f"services.{name}")
     app.url_map.converters["int"] = DatabaseIdConverter
+    if settings.proxy_hops:
+        # Behind a load balancer every request comes from its address: take the client's from
+        # the X-Forwarded-For entries the trusted proxies appended (never more than that).
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.extensions["routeways.service"] = name
     app.config.update(
         SECRET_KEY=settings.secret_key,

@@ -265,6 +265,34 @@ def test_one_address_over_the_sign_in_limit_gets_429_with_retry_after(
     assert elsewhere.status_code == 200, elsewhere.json
 
 
+def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_client_address(
+    database_url, redis_url, redis_client
+):
+    app = app_for(database_url, redis_url, login_rate_limit="2/minute", proxy_hops=1)
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}  # every request arrives from the load balancer
+    try:
+        adviser = store_adviser(app, EMAIL)
+
+        def attempt(client_address: str, password: str) -> int:
+            return (
+                app.test_client()
+                .post(
+                    "/advisers/session",
+                    json={"email": EMAIL, "password": password},
+                    environ_base=proxy,
+                    headers={"X-Forwarded-For": client_address},
+                )
+                .status_code
+            )
+
+        first = [attempt("198.51.100.7", "wrong password, again") for _ in range(2)]
+        limited = attempt("198.51.100.7", adviser.password)
+        other_client = attempt("203.0.113.9", adviser.password)
+    finally:
+        app.extensions["routeways.db"].dispose()
+    assert (first, limited, other_client) == ([401, 401], 429, 200)
+
+
 def test_the_sign_in_limit_holds_across_workers_sharing_redis(
     database_url, redis_url, redis_client
 ):
