@@ -27,6 +27,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -261,6 +262,20 @@ class SignInPolicy:
     lockout: timedelta = timedelta(minutes=15)
 
 
+class UnknownAccountLedger(Protocol):
+    """Failed sign-ins for emails that have no usable account, so they lock exactly as a real
+    account does: otherwise only real accounts could ever answer "locked", and the lock-out
+    itself would tell an attacker which emails are advisers'. Kept outside the database (no row
+    for an attacker-chosen email); `services/profile/resources/advisers/ledger.py` keeps it in
+    Redis."""
+
+    def locked_until(self, email: str, now: datetime) -> datetime | None: ...
+
+    def record_failure(self, email: str, policy: SignInPolicy, now: datetime) -> datetime | None:
+        """Count a failure; the end of the lock it starts, or None."""
+        ...
+
+
 @functools.cache
 def _dummy_hash() -> str:
     """A hash of a random password with the live parameters, verified for unknown accounts so
@@ -281,8 +296,11 @@ def sign_in(
     password: str,
     policy: SignInPolicy | None = None,
     now: datetime | None = None,
+    unknown: UnknownAccountLedger | None = None,
 ) -> Adviser:
     """The adviser these credentials belong to; SignInRefused or AccountLocked otherwise.
+
+    An email with no usable account fails and locks like a real one when `unknown` is given.
 
     The adviser's row is locked while it is checked (SELECT ... FOR UPDATE on PostgreSQL; SQLite
     serialises writers anyway), so parallel guesses cannot slip past the failure count. Failures
@@ -294,8 +312,7 @@ def sign_in(
         select(Adviser).where(Adviser.email == normalise_email(email)).with_for_update()
     )
     if adviser is None or not adviser.active or adviser.password_hash is None:
-        _verifies(_dummy_hash(), password)
-        raise SignInRefused()
+        _refuse_unknown(normalise_email(email), password, policy, now, unknown)
     if adviser.locked_until is not None and adviser.locked_until > now:
         raise AccountLocked(adviser.locked_until, now)
     if not _verifies(adviser.password_hash, password):
@@ -311,6 +328,24 @@ def sign_in(
     adviser.locked_until = None
     adviser.last_login_at = now
     return adviser
+
+
+def _refuse_unknown(
+    email: str,
+    password: str,
+    policy: SignInPolicy,
+    now: datetime,
+    unknown: UnknownAccountLedger | None,
+) -> NoReturn:
+    """Answer an email without a usable account as a real account would be answered."""
+    locked = unknown.locked_until(email, now) if unknown is not None else None
+    if locked is not None:
+        raise AccountLocked(locked, now)
+    _verifies(_dummy_hash(), password)
+    locked = unknown.record_failure(email, policy, now) if unknown is not None else None
+    if locked is not None:
+        raise AccountLocked(locked, now)
+    raise SignInRefused()
 
 
 def password_matches(adviser: Adviser, password: str) -> bool:

@@ -186,6 +186,26 @@ def test_the_third_wrong_password_in_a_row_locks_the_account_with_retry_after(st
     assert stored(strict_app).locked_until > utcnow() + timedelta(minutes=14)
 
 
+def test_an_email_without_an_account_locks_exactly_like_a_real_account(strict_app, redis_client):
+    """Otherwise only real accounts could answer 429, and the lock-out would reveal them."""
+    real = store_adviser(strict_app, EMAIL)
+    client = strict_app.test_client()
+
+    def attempts(email: str) -> list:
+        return [
+            client.post("/advisers/session", json={"email": email, "password": "wrong, again"})
+            for _ in range(4)
+        ]
+
+    for_real, for_nobody = attempts(real.email), attempts("nobody.here@example.org")
+    assert [a.status_code for a in for_real] == [a.status_code for a in for_nobody]
+    assert [a.status_code for a in for_nobody] == [401, 401, 429, 429]
+    assert for_real[-1].json["errors"] == for_nobody[-1].json["errors"]
+    keys = b" ".join(redis_client.keys("routeways:profile:sign-in:*"))
+    assert keys
+    assert b"nobody" not in keys  # counted under a digest, never the address
+
+
 def test_while_locked_even_the_right_password_is_refused(strict_app):
     adviser = store_adviser(strict_app, EMAIL)
     client = strict_app.test_client()

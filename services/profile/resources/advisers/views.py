@@ -25,6 +25,7 @@ from services.profile.resources.access import (
     SESSION_SEEN,
     current_caller,
 )
+from services.profile.resources.advisers.ledger import RedisUnknownAccountLedger
 from services.profile.resources.advisers.schemas import (
     AdviserAdminSchema,
     AdviserSchema,
@@ -193,7 +194,13 @@ class AdviserSession(MethodView):
         _count_sign_in()
         session = db_session()
         try:
-            adviser = advisers.sign_in(session, body["email"], body["password"], _policy())
+            adviser = advisers.sign_in(
+                session,
+                body["email"],
+                body["password"],
+                _policy(),
+                unknown=RedisUnknownAccountLedger(current_app.extensions["routeways.redis"]),
+            )
         except advisers.AdviserError as error:
             session.commit()  # the failure count and any lock must stick
             refuse(error)
