@@ -6,10 +6,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
 
 from shared.db import Database
 from shared.settings import ServiceSettings
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -33,3 +37,25 @@ class ServiceSpec:
 
     def database(self, settings: ServiceSettings | None = None) -> Database:
         return Database((settings or self.settings()).database_url)
+
+    def in_transaction(
+        self,
+        run: Callable[[Session, Any], T],
+        refused: type[Exception] | tuple[type[Exception], ...] = (),
+    ) -> T:
+        """`run(session, settings)` in one transaction on the service's database, for CLI
+        commands: committed if it returns; a `refused` error (the domain's) becomes a one-line
+        `click` error, exit status 1."""
+        import click
+
+        settings = self.settings()
+        database = self.database(settings)
+        try:
+            with database.session_scope() as session:
+                result = run(session, settings)
+                session.flush()
+                return result
+        except refused as error:
+            raise click.ClickException(str(error)) from error
+        finally:
+            database.dispose()

@@ -136,11 +136,4 @@ def _in_catalogue(run: Callable[[Any], Any]) -> Any:
     """Run an import in one catalogue transaction; a missing input file is a clear CLI error."""
     from services import load
 
-    database = load("catalogue").database()
-    try:
-        with database.session_scope() as session:
-            return run(session)
-    except FileNotFoundError as error:
-        raise click.ClickException(str(error)) from error
-    finally:
-        database.dispose()
+    return load("catalogue").in_transaction(lambda session, _: run(session), FileNotFoundError)

@@ -132,18 +132,9 @@ def _in_catalogue(run: Callable[[Any, str], Any]) -> Any:
     """Run `run(session, key secret)` in one catalogue transaction; domain errors exit 1."""
     from services import load
 
-    spec = load("catalogue")
-    settings = spec.settings()
-    database = spec.database(settings)
-    try:
-        with database.session_scope() as session:
-            result = run(session, settings.key_secret)
-            session.flush()
-            return result
-    except providers.ProviderError as error:
-        raise click.ClickException(str(error)) from error
-    finally:
-        database.dispose()
+    return load("catalogue").in_transaction(
+        lambda session, settings: run(session, settings.key_secret), providers.ProviderError
+    )
 
 
 def _print(data: object) -> None:

@@ -121,18 +121,9 @@ def _in_profile(run: Callable[[Session, str], Any]) -> Any:
     """Run `run(session, secret key)` in one profile transaction; domain errors exit 1."""
     from services import load
 
-    spec = load("profile")
-    settings = spec.settings()
-    database = spec.database(settings)
-    try:
-        with database.session_scope() as session:
-            result = run(session, settings.secret_key)
-            session.flush()
-            return result
-    except ProfileError as error:
-        raise click.ClickException(str(error)) from error
-    finally:
-        database.dispose()
+    return load("profile").in_transaction(
+        lambda session, settings: run(session, settings.secret_key), ProfileError
+    )
 
 
 def _print(data: object) -> None:
