@@ -21,7 +21,7 @@ from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
-TASK_MODULES = ("shared.bus.tasks", "services.profile.tasks")
+TASK_MODULES = ("shared.bus.tasks", "services.profile.tasks", "services.recommender.tasks")
 DEAD_TASKS_STREAM = "routeways:dead:tasks"
 _AFTER_COMMIT_KEY = "routeways.after_commit"
 

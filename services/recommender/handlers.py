@@ -12,31 +12,54 @@ from shared.bus.erasure import delete_learner_events
 from shared.events import Envelope
 
 
+def _send_after_commit(session: Session, task_name: str, *args: object) -> None:
+    """Send the recommender task `task_name` once the handler's transaction commits.
+
+    The tasks are imported here, not at the top: importing them creates the Celery app, which
+    reads its broker URL from the environment once, and processes that never send a task (and
+    test harnesses) import these handlers before that environment is complete.
+    """
+    from services.recommender import tasks
+    from shared.tasks import enqueue_after_commit
+
+    enqueue_after_commit(session, getattr(tasks, task_name), *args)
+
+
 def on_course_published(event: Envelope, session: Session) -> None:
+    """A course became visible: note it, and read its facts from the catalogue once this
+    commits (the event names the course, not its facts)."""
     p = event.payload
-    read_model.record_course(
-        session, p["course_id"], p["provider_id"], "published", p["changed_fields"]
-    )
+    if read_model.record_course_published(
+        session, p["course_id"], p["provider_id"], p["changed_fields"], event.occurred_at
+    ):
+        _send_after_commit(session, "fetch_course", p["course_id"])
 
 
 def on_course_updated(event: Envelope, session: Session) -> None:
-    p = event.payload
-    read_model.record_course(
-        session, p["course_id"], p["provider_id"], "published", p["changed_fields"]
-    )
+    """A published course changed: read its facts again once this commits."""
+    on_course_published(event, session)
 
 
 def on_course_withdrawn(event: Envelope, session: Session) -> None:
+    """A course was withdrawn: it leaves every answer as soon as this commits (no HTTP)."""
     p = event.payload
-    read_model.record_course(session, p["course_id"], p["provider_id"], "withdrawn", ["status"])
+    read_model.record_course_withdrawn(session, p["course_id"], p["provider_id"], event.occurred_at)
 
 
 def on_taxonomy_updated(event: Envelope, session: Session) -> None:
+    """A new taxonomy may place districts the catalogue did not know: ask about them again."""
     read_model.record_taxonomy(session, event.payload["version"], event.payload["counts"])
+    read_model.forget_unknown_districts(session)
 
 
 def on_learner_changed(event: Envelope, session: Session) -> None:
-    read_model.record_learner(session, event.payload["learner_id"], event.payload["attributes"])
+    """Merge what changed; a postcode district not asked about yet is located once this
+    commits (travel distances are measured from its centroid)."""
+    attributes = event.payload["attributes"]
+    read_model.record_learner(session, event.payload["learner_id"], attributes)
+    district = attributes.get("postcode_district")
+    if district and not read_model.district_known(session, district):
+        _send_after_commit(session, "fetch_district_centroid", district)
 
 
 def on_learner_erased(event: Envelope, session: Session) -> None:

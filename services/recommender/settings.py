@@ -15,3 +15,9 @@ class RecommenderSettings(ServiceSettings):
         "Recommender database",
     )
     port: int = setting("ROUTEWAYS_RECOMMENDER_PORT", 8003, "Recommender HTTP port")
+    start_horizon_days: int = setting(
+        "ROUTEWAYS_RECOMMENDER_START_HORIZON_DAYS",
+        365,
+        "Courses are suggested only if they start within this many days of the learner's "
+        "earliest start (or today)",
+    )

@@ -1,0 +1,188 @@
+"""Interactions -> a learner x course confidence matrix, plus the id maps that index it.
+
+Rows are learners and columns are courses, as implicit 0.7 expects ``user_items``. Each
+(learner, course) pair gets the confidence of its strongest positive interaction, each kind
+weighted by ``ConfidenceRules`` and decayed exponentially with age. Negative kinds (dismissed,
+not-interested) never add confidence: a pair whose latest interaction is negative leaves the
+matrix and goes to a separate exclusion matrix of the same shape, which ranking filters out.
+
+Model and matrix must agree on which row is which learner across versions, so the ``IdMap``
+of one build is passed to the next: known ids keep their index and new ids are appended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class ConfidenceRules:
+    """How much each interaction kind says, and how fast it fades.
+
+    ``weights`` maps each positive kind to its confidence before decay; ``negative_kinds``
+    exclude the pair instead; ``half_life_days`` halves a weight every that many days of age
+    (``None`` turns decay off).
+    """
+
+    weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "completed": 8.0,
+            "enrolled": 6.0,
+            "applied": 4.0,
+            "saved": 3.0,
+            "viewed": 1.0,
+            "email-click": 1.0,
+        }
+    )
+    negative_kinds: frozenset[str] = frozenset({"dismissed", "not-interested"})
+    half_life_days: float | None = 180.0
+
+    def __post_init__(self) -> None:
+        overlap = self.negative_kinds & set(self.weights)
+        if overlap:
+            raise ValueError(f"kinds cannot be both positive and negative: {sorted(overlap)}")
+        if any(w <= 0 for w in self.weights.values()):
+            raise ValueError("positive kinds need a weight above zero")
+        if self.half_life_days is not None and self.half_life_days <= 0:
+            raise ValueError("half_life_days must be positive (or None for no decay)")
+
+    def decay(self, age_days: np.ndarray) -> np.ndarray:
+        """Factor in (0, 1] for ages in days, shape (n,); future times count as age 0."""
+        if self.half_life_days is None:
+            return np.ones_like(age_days, dtype=np.float64)
+        return 0.5 ** (np.maximum(age_days, 0.0) / self.half_life_days)
+
+
+class IdMap:
+    """External ids <-> dense indices 0..n-1, in first-seen order; only ever extended."""
+
+    def __init__(self, ids: Iterable[Hashable] = ()) -> None:
+        self._ids: list[Hashable] = []
+        self._index: dict[Hashable, int] = {}
+        self.extend(ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, external_id: object) -> bool:
+        return external_id in self._index
+
+    def extend(self, ids: Iterable[Hashable]) -> None:
+        """Append ids not yet known; known ids keep their index."""
+        for external_id in ids:
+            if external_id not in self._index:
+                self._index[external_id] = len(self._ids)
+                self._ids.append(external_id)
+
+    def extended(self, ids: Iterable[Hashable]) -> IdMap:
+        """A copy with ``ids`` appended; this map is left as it was."""
+        copy = IdMap(self._ids)
+        copy.extend(ids)
+        return copy
+
+    def index(self, external_id: Hashable) -> int:
+        """The row/column of ``external_id``; KeyError if it is unknown."""
+        return self._index[external_id]
+
+    def indices(self, ids: Iterable[Hashable]) -> np.ndarray:
+        """Rows/columns of ``ids``, shape (n,) int64; KeyError on an unknown id."""
+        return np.fromiter((self._index[i] for i in ids), dtype=np.int64)
+
+    def ids(self, indices: Iterable[int]) -> list[Hashable]:
+        """External ids of ``indices``; index -1 (a padded slot) gives None."""
+        return [self._ids[i] if i >= 0 else None for i in indices]
+
+    def to_list(self) -> list[Hashable]:
+        return list(self._ids)
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """One thing a learner did with a course (the read model's ``InteractionView`` shape)."""
+
+    learner_id: Hashable
+    course_id: Hashable
+    kind: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class ConfidenceMatrix:
+    """``confidence`` (n_learners, n_courses) float32 CSR; ``exclusions`` same shape, 1.0 = never
+    recommend; ``learners``/``courses`` map external ids to rows/columns."""
+
+    confidence: csr_matrix
+    exclusions: csr_matrix
+    learners: IdMap
+    courses: IdMap
+
+
+def build_confidence_matrix(
+    interactions: Iterable[Interaction],
+    rules: ConfidenceRules,
+    now: datetime,
+    learners: IdMap | None = None,
+    courses: IdMap | None = None,
+) -> ConfidenceMatrix:
+    """Interactions -> ``ConfidenceMatrix`` at time ``now`` (timezone-aware).
+
+    ``learners``/``courses`` from the previous version keep their rows/columns; they are not
+    modified (extended copies are returned). An unknown kind raises ValueError.
+    """
+    rows = list(interactions)
+    learner_map = (learners or IdMap()).extended(r.learner_id for r in rows)
+    course_map = (courses or IdMap()).extended(r.course_id for r in rows)
+    shape = (len(learner_map), len(course_map))
+    if not rows:
+        empty = csr_matrix(shape, dtype=np.float32)
+        return ConfidenceMatrix(empty, empty.copy(), learner_map, course_map)
+
+    unknown = {r.kind for r in rows} - set(rules.weights) - rules.negative_kinds
+    if unknown:
+        raise ValueError(f"unknown interaction kinds: {sorted(unknown)}")
+    learner_rows = learner_map.indices(r.learner_id for r in rows)
+    course_cols = course_map.indices(r.course_id for r in rows)
+    seconds = np.array([(now - r.occurred_at).total_seconds() for r in rows])
+    negative = np.array([r.kind in rules.negative_kinds for r in rows])
+    weight = np.array([rules.weights.get(r.kind, 0.0) for r in rows])
+    decayed = weight * rules.decay(seconds / SECONDS_PER_DAY)
+    timestamps = -seconds  # larger = later
+
+    # group by pair; within a pair, order by time so the last element is the latest event
+    pair = learner_rows * shape[1] + course_cols
+    order = np.lexsort((timestamps, pair))
+    pair, decayed, negative = pair[order], decayed[order], negative[order]
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    ends = np.r_[starts[1:], len(pair)] - 1
+    strongest = np.maximum.reduceat(decayed, starts)
+    latest_negative = negative[ends]
+    unique_pairs = pair[starts]
+
+    def as_csr(keys: np.ndarray, values: np.ndarray) -> csr_matrix:
+        matrix = csr_matrix(
+            (values.astype(np.float32), (keys // shape[1], keys % shape[1])), shape=shape
+        )
+        matrix.eliminate_zeros()
+        matrix.sort_indices()
+        return matrix
+
+    keep = ~latest_negative & (strongest > 0)
+    confidence = as_csr(unique_pairs[keep], strongest[keep])
+    exclusions = as_csr(
+        unique_pairs[latest_negative], np.ones(latest_negative.sum(), dtype=np.float32)
+    )
+    return ConfidenceMatrix(confidence, exclusions, learner_map, course_map)
+
+
+def with_shape(matrix: csr_matrix, n_rows: int, n_columns: int) -> csr_matrix:
+    """``matrix`` grown with empty rows/columns (or cut) to (n_rows, n_columns), float32 CSR."""
+    out = csr_matrix(matrix, dtype=np.float32, copy=True)
+    out.resize((n_rows, n_columns))
+    return out

@@ -1,0 +1,56 @@
+"""The recommender's Celery tasks: thin, named, take ids, idempotent, acknowledged late."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from services.recommender import course_facts
+from services.recommender.catalogue_client import CatalogueClient, CatalogueUnavailable
+from services.recommender.settings import RecommenderSettings
+from shared.db import Database
+from shared.tasks import celery
+
+log = logging.getLogger(__name__)
+
+#: The catalogue may be restarting; two runs racing on one new row collide on its key (the
+#: retry then finds the row and stores or skips as usual).
+_RETRY = {
+    "autoretry_for": (CatalogueUnavailable, IntegrityError, OperationalError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@celery.task(name="recommender.fetch_course", acks_late=True, **_RETRY)
+def fetch_course(course_id: int) -> str:
+    """Read the course's facts from the catalogue into the read model (after an event said it
+    was published or changed); a second run stores the same facts again or nothing."""
+    settings = RecommenderSettings.from_env()
+    database = Database(settings.database_url)
+    try:
+        outcome = course_facts.fetch_course(
+            database, CatalogueClient(settings.catalogue_url), course_id
+        )
+    finally:
+        database.dispose()
+    log.info("course %s facts: %s", course_id, outcome)
+    return outcome
+
+
+@celery.task(name="recommender.fetch_district_centroid", acks_late=True, **_RETRY)
+def fetch_district_centroid(district: str) -> str:
+    """Ask the catalogue where a learner's postcode district is (once per district)."""
+    settings = RecommenderSettings.from_env()
+    database = Database(settings.database_url)
+    try:
+        outcome = course_facts.fetch_district_centroid(
+            database, CatalogueClient(settings.catalogue_url), district
+        )
+    finally:
+        database.dispose()
+    log.info("district %s centroid: %s", district, outcome)
+    return outcome
