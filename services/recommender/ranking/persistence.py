@@ -1,0 +1,99 @@
+"""Rankers and their id maps on disk, so a trained version can be served by another process.
+
+A folder holds `params.json`, `learners.json` / `courses.json` (the id maps: row i is the i-th
+id), and the model: implicit's own `.npz` (`model.save`) for matrix factorisation and item-kNN,
+`popularity.npz` for the popularity ranker, plus `bm25.npz` when confidence was BM25-weighted
+(refreshing a learner later must weigh their row exactly as training did). No pickle: every
+array is loaded with `allow_pickle=False`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from services.recommender.ranking.algorithms import (
+    Bm25Weighting,
+    ImplicitRanker,
+    PopularityRanker,
+    Ranker,
+    RankerParams,
+)
+from services.recommender.ranking.matrix import IdMap
+
+PARAMS, LEARNERS, COURSES = "params.json", "learners.json", "courses.json"
+MODEL, POPULARITY, BM25 = "model.npz", "popularity.npz", "bm25.npz"
+
+
+def save_ranker(ranker: Ranker, learners: IdMap, courses: IdMap, folder: Path) -> None:
+    """Write `ranker` and the id maps it is aligned to into `folder`."""
+    folder = Path(folder)
+    (folder / PARAMS).write_text(
+        json.dumps({"params": ranker.params.to_dict(), "n_courses": ranker.n_courses})
+    )
+    (folder / LEARNERS).write_text(json.dumps(learners.to_list()))
+    (folder / COURSES).write_text(json.dumps(courses.to_list()))
+    if isinstance(ranker, PopularityRanker):
+        np.savez(folder / POPULARITY, counts=ranker.counts)
+        return
+    if not isinstance(ranker, ImplicitRanker):
+        raise TypeError(f"cannot save a {type(ranker).__name__}")
+    ranker.model.save(str(folder / MODEL))
+    if ranker.weighting is not None:
+        w = ranker.weighting
+        np.savez(
+            folder / BM25,
+            by=np.array(w.by),
+            k1=w.k1,
+            b=w.b,
+            n_learners=w.n_learners,
+            n_courses=w.n_courses,
+            course_counts=w.course_counts,
+            course_sums=w.course_sums,
+            mean_length=w.mean_length,
+        )
+
+
+def load_ranker(folder: Path) -> tuple[Ranker, IdMap, IdMap]:
+    """The ranker saved in `folder` and its learner and course id maps."""
+    folder = Path(folder)
+    saved = json.loads((folder / PARAMS).read_text())
+    params = RankerParams.from_dict(saved["params"])
+    learners = IdMap(json.loads((folder / LEARNERS).read_text()))
+    courses = IdMap(json.loads((folder / COURSES).read_text()))
+    if params.kind == "popularity":
+        with np.load(folder / POPULARITY, allow_pickle=False) as data:
+            ranker: Ranker = PopularityRanker(csr_matrix((0, saved["n_courses"])), params)
+            ranker.counts = data["counts"]
+        return ranker, learners, courses
+    model = _model_class(params).load(str(folder / MODEL))
+    weighting = None
+    if (folder / BM25).is_file():
+        with np.load(folder / BM25, allow_pickle=False) as data:
+            weighting = Bm25Weighting(
+                by=str(data["by"]),
+                k1=float(data["k1"]),
+                b=float(data["b"]),
+                n_learners=int(data["n_learners"]),
+                n_courses=int(data["n_courses"]),
+                course_counts=data["course_counts"],
+                course_sums=data["course_sums"],
+                mean_length=float(data["mean_length"]),
+            )
+    return ImplicitRanker(model, params, saved["n_courses"], weighting), learners, courses
+
+
+def _model_class(params: RankerParams) -> type:
+    from implicit.cpu.als import AlternatingLeastSquares
+    from implicit.cpu.bpr import BayesianPersonalizedRanking
+    from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
+
+    return {
+        "als": AlternatingLeastSquares,
+        "bpr": BayesianPersonalizedRanking,
+        "cosine": CosineRecommender,
+        "bm25-knn": BM25Recommender,
+    }[params.kind]
