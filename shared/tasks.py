@@ -14,6 +14,7 @@ from typing import Any
 
 import redis
 from celery import Celery, Task
+from celery.schedules import crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -78,6 +79,11 @@ def configure(app: Celery, settings: Settings) -> Celery:
         beat_schedule={
             "bus.trim-streams": {"task": "bus.trim_streams", "schedule": 60.0},
             "bus.purge-handled": {"task": "bus.purge_handled", "schedule": 3600.0},
+            # Nightly, in UK time (the app's timezone), when few learners are about.
+            "recommender.train-nightly": {
+                "task": "recommender.train",
+                "schedule": crontab(hour=2, minute=30),
+            },
         },
     )
     return app

@@ -12,4 +12,4 @@ def register(main: click.Group) -> None:
 
 
 # The commands live beside the domain they drive; importing them adds them to the group.
-from services.recommender import course_commands, evaluation_commands  # noqa: E402, F401
+from services.recommender import course_commands, evaluation_commands, model_commands  # noqa: E402, F401

@@ -15,6 +15,11 @@ class RecommenderSettings(ServiceSettings):
         "Recommender database",
     )
     port: int = setting("ROUTEWAYS_RECOMMENDER_PORT", 8003, "Recommender HTTP port")
+    models_dir: str = setting(
+        "ROUTEWAYS_RECOMMENDER_MODELS_DIR",
+        "var/models",
+        "Folder of trained model versions and the pointer to the serving one",
+    )
     start_horizon_days: int = setting(
         "ROUTEWAYS_RECOMMENDER_START_HORIZON_DAYS",
         365,

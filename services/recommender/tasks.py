@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from services.recommender import course_facts
+from services.recommender import course_facts, training
 from services.recommender.catalogue_client import CatalogueClient, CatalogueUnavailable
+from services.recommender.model_store import ModelStore
+from services.recommender.ranking.algorithms import DEFAULT_PARAMS
 from services.recommender.settings import RecommenderSettings
+from services.recommender.training import TrainingRun
 from shared.db import Database
 from shared.tasks import celery
 
@@ -54,3 +58,24 @@ def fetch_district_centroid(district: str) -> str:
         database.dispose()
     log.info("district %s centroid: %s", district, outcome)
     return outcome
+
+
+@celery.task(name="recommender.train", acks_late=True)
+def train() -> dict:
+    """Train a version on the read model as it is now and serve it (beat starts it nightly;
+    `POST /models/train` and `routeways recommender train` too). A rerun trains another
+    version from the same data: harmless, and the newest serves."""
+    settings = RecommenderSettings.from_env()
+    database = Database(settings.database_url)
+    try:
+        with database.session_scope() as session:
+            version = training.train_version(
+                session, ModelStore(Path(settings.models_dir)), TrainingRun(DEFAULT_PARAMS)
+            )
+    except training.NothingToTrain as error:
+        log.info("no training: %s", error)
+        return {"outcome": "nothing-to-train"}
+    finally:
+        database.dispose()
+    log.info("trained %s: %s", version.name, version.metrics)
+    return {"outcome": "trained", "version": version.name, "metrics": version.metrics}
