@@ -16,7 +16,7 @@ run: $(STAMP) ## Start every service, consumer, relay, worker, beat, Redis and t
 	$(BIN)/routeways up
 
 test: $(STAMP) ## Run the whole test suite (unit, integration, end-to-end)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff and the import contracts
 	$(BIN)/ruff check .

@@ -54,6 +54,9 @@ def up(demo: bool) -> None:
     from shared.migrate import upgrade
 
     VAR.mkdir(exist_ok=True)
+    # implicit trains and scores with its own threads; OpenBLAS' pool on top of them slows both
+    # (implicit warns); every child process inherits this.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     redis_process = None
     if "REDIS_URL" not in os.environ:
         port = embedded_redis.free_port()

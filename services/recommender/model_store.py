@@ -102,10 +102,12 @@ class ModelStore:
         """Every complete version, oldest first."""
         if not self.versions_dir.is_dir():
             return []
-        folders = sorted(
+        folders = [
             p for p in self.versions_dir.iterdir() if p.is_dir() and (p / MANIFEST).is_file()
-        )
-        return [ModelVersion.read(p) for p in folders]
+        ]
+        versions = [ModelVersion.read(p) for p in folders]
+        # Two versions of the same second are told apart by when their folder was completed.
+        return sorted(versions, key=lambda v: (v.created_at, v.path.stat().st_mtime_ns, v.name))
 
     def get(self, name: str) -> ModelVersion:
         path = self.versions_dir / name

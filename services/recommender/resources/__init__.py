@@ -1,9 +1,9 @@
 """The recommender's HTTP resources."""
 
-from services.recommender.resources import read_model
+from services.recommender.resources import models, read_model
 from shared.web import Api
 
-MODULES = (read_model,)
+MODULES = (read_model, models)
 
 
 def register_blueprints(api: Api) -> None:

@@ -110,3 +110,30 @@ def test_the_commands_train_list_and_roll_back_versions(recommender_db, tmp_path
     again = runner.invoke(main, ["recommender", "rollback"])
     assert again.exit_code == 1
     assert "no earlier model version" in again.output
+
+
+def test_get_models_lists_the_versions_and_the_serving_one(
+    recommender_db, tmp_path, redis_url, redis_client
+):
+    from services.recommender import create_app
+
+    fill(recommender_db, range(1, 31))
+    store = ModelStore(tmp_path)
+    with recommender_db.session_scope() as session:
+        first = train_version(session, store, TrainingRun(SMALL), now=NOW)
+        second = train_version(session, store, TrainingRun(SMALL, activate=False), now=NOW)
+    app = create_app(
+        {
+            "database_url": str(recommender_db.engine.url),
+            "redis_url": redis_url,
+            "models_dir": str(tmp_path),
+        }
+    )
+    answer = app.test_client().get("/models")
+    assert answer.status_code == 200
+    assert [(v["name"], v["serving"]) for v in answer.json] == [
+        (first.name, True),
+        (second.name, False),
+    ]
+    assert answer.json[0]["counts"]["learners"] == 30
+    app.extensions["routeways.db"].dispose()

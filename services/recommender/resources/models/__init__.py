@@ -1,0 +1,1 @@
+from services.recommender.resources.models import views  # noqa: F401
