@@ -1,9 +1,9 @@
 """The recommender's HTTP resources."""
 
-from services.recommender.resources import models, read_model
+from services.recommender.resources import models, read_model, recommendations
 from shared.web import Api
 
-MODULES = (read_model, models)
+MODULES = (read_model, models, recommendations)
 
 
 def register_blueprints(api: Api) -> None:

@@ -1,0 +1,1 @@
+from services.recommender.resources.recommendations import views  # noqa: F401
