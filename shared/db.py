@@ -88,6 +88,13 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        """`with Database(url) as database:` closes its connections however the block ends."""
+        self.dispose()
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """A timestamp stored as UTC and always read back timezone-aware (SQLite keeps no zone)."""

@@ -31,12 +31,9 @@ def refresh_taxonomy(version: str | None = None) -> dict[str, Any]:
     """Cache the catalogue's taxonomy codes after it announced `version` (nothing to do when
     that version is cached already)."""
     settings = ProfileSettings.from_env()
-    database = Database(settings.database_url)
-    try:
+    with Database(settings.database_url) as database:
         outcome = taxonomy_refresh.refresh_codes(
             database, CatalogueClient(settings.catalogue_url), version
         )
-    finally:
-        database.dispose()
     log.info("taxonomy refresh for %s: %s", version, outcome)
     return outcome

@@ -34,13 +34,10 @@ def fetch_course(course_id: int) -> str:
     """Read the course's facts from the catalogue into the read model (after an event said it
     was published or changed); a second run stores the same facts again or nothing."""
     settings = RecommenderSettings.from_env()
-    database = Database(settings.database_url)
-    try:
+    with Database(settings.database_url) as database:
         outcome = course_facts.fetch_course(
             database, CatalogueClient(settings.catalogue_url), course_id
         )
-    finally:
-        database.dispose()
     log.info("course %s facts: %s", course_id, outcome)
     return outcome
 
@@ -49,13 +46,10 @@ def fetch_course(course_id: int) -> str:
 def fetch_district_centroid(district: str) -> str:
     """Ask the catalogue where a learner's postcode district is (once per district)."""
     settings = RecommenderSettings.from_env()
-    database = Database(settings.database_url)
-    try:
+    with Database(settings.database_url) as database:
         outcome = course_facts.fetch_district_centroid(
             database, CatalogueClient(settings.catalogue_url), district
         )
-    finally:
-        database.dispose()
     log.info("district %s centroid: %s", district, outcome)
     return outcome
 

@@ -18,6 +18,7 @@ Training and scoring run under ``threadpool_limits(1, "blas")`` with implicit's 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -128,7 +129,7 @@ class Bm25Weighting:
         return csr_matrix(x, dtype=np.float32)
 
 
-class Ranker:
+class Ranker(ABC):
     """A fitted model over ``n_courses`` columns; see the module docstring for the contract."""
 
     params: RankerParams
@@ -177,15 +178,17 @@ class Ranker:
         )
         return normalise_top(columns, scores, n, banned)
 
+    @abstractmethod
     def _top(
         self, rows: np.ndarray, items: csr_matrix, n: int, filter_courses: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
+        """Each kind's own top-``n`` (before exclusions are dropped and shapes normalised)."""
 
+    @abstractmethod
     def similar_courses(self, column: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Courses most like ``column`` (itself excluded), shape (n,) each, padded."""
-        raise NotImplementedError
 
+    @abstractmethod
     def refresh_learner(self, row: int, user_items_row: csr_matrix) -> None:
         """Recompute one learner from their whole history row, shape (1, n_courses)."""
 
@@ -251,6 +254,10 @@ class PopularityRanker(Ranker):
             columns[start : start + _CHUNK] = np.take_along_axis(best, order, axis=1)
             scores[start : start + _CHUNK] = np.take_along_axis(best_scores, order, axis=1)
         return columns, scores
+
+    def refresh_learner(self, row: int, user_items_row: csr_matrix) -> None:
+        """Nothing to recompute: popularity keeps no per-learner state (the row is read at
+        ask time to drop courses already taken)."""
 
     def similar_courses(self, column: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         best = np.argsort(-self.counts, kind="stable")
