@@ -8,9 +8,13 @@
   filtered courses with score -FLT_MAX, or fewer or more rows than asked: we always
   normalise to exactly ``n``);
 - ``similar_courses(column, n)`` -> ``(columns, scores)`` shape (n,), padded the same way;
-- ``refresh_learner(row, user_items_row)``: new factors for one learner from their WHOLE
-  history row (implicit's ``partial_fit_users``); passing only the newest event would
-  compute factors for a learner who did just that one thing.
+- ``refresh_learners(rows, user_items)``: new factors for learners from their WHOLE history
+  rows (implicit's ``partial_fit_users``); passing only the newest event would compute factors
+  for a learner who did just that one thing. ``recommend(..., recalculate=True)`` does the
+  same without storing (implicit's ``recalculate_user``), for a learner whose history moved on
+  since training or who is new to the model;
+- ``with_courses(course_factors)``: a copy that also ranks courses published after training,
+  given factors for them (built from their content, see ``services.recommender.content``).
 
 Training and scoring run under ``threadpool_limits(1, "blas")`` with implicit's own
 ``num_threads``, as implicit recommends.
@@ -18,6 +22,8 @@ Training and scoring run under ``threadpool_limits(1, "blas")`` with implicit's 
 
 from __future__ import annotations
 
+import copy
+import warnings
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -142,13 +148,16 @@ class Ranker(ABC):
         n: int,
         exclude: csr_matrix | None = None,
         filter_courses: np.ndarray | None = None,
+        recalculate: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top ``n`` courses for learners ``rows`` (shape (r,)).
 
         ``user_items``: (r, any) the learners' confidence rows, already-liked courses are
         never recommended; ``exclude``: (r, any) per-learner courses never to recommend
         (dismissed, completed elsewhere, ...); ``filter_courses``: columns excluded for all
-        (withdrawn). Returns ``(columns int64, scores float32)``, each (r, n).
+        (withdrawn); ``recalculate``: score from factors computed now from ``user_items``
+        (the whole rows) instead of the stored ones (kinds without learner factors ignore it).
+        Returns ``(columns int64, scores float32)``, each (r, n).
         """
         rows = np.atleast_1d(np.asarray(rows, dtype=np.int64))
         if rows.ndim != 1:
@@ -168,7 +177,7 @@ class Ranker(ABC):
             else np.unique(np.asarray(filter_courses, dtype=np.int32))
         )
         with threadpool_limits(1, "blas"):
-            columns, scores = self._top(rows, items, fetch, global_filter)
+            columns, scores = self._top(rows, items, fetch, global_filter, recalculate)
         # implicit's kNN scorer can hand back already-taken courses when n is large: drop
         # them here together with the per-learner exclusions
         taken = csr_matrix(items, copy=True)
@@ -178,9 +187,25 @@ class Ranker(ABC):
         )
         return normalise_top(columns, scores, n, banned)
 
+    @property
+    def can_recalculate(self) -> bool:
+        """Whether ``recommend(..., recalculate=True)`` scores a learner the model never met."""
+        return False
+
+    def refresh_learner(self, row: int, user_items_row: csr_matrix) -> None:
+        """Recompute one learner from their whole history row, shape (1, n_courses)."""
+        if user_items_row.shape[0] != 1:
+            raise ValueError("refresh_learner takes one learner's whole row, shape (1, n)")
+        self.refresh_learners(np.array([row]), user_items_row)
+
     @abstractmethod
     def _top(
-        self, rows: np.ndarray, items: csr_matrix, n: int, filter_courses: np.ndarray | None
+        self,
+        rows: np.ndarray,
+        items: csr_matrix,
+        n: int,
+        filter_courses: np.ndarray | None,
+        recalculate: bool,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each kind's own top-``n`` (before exclusions are dropped and shapes normalised)."""
 
@@ -189,8 +214,14 @@ class Ranker(ABC):
         """Courses most like ``column`` (itself excluded), shape (n,) each, padded."""
 
     @abstractmethod
-    def refresh_learner(self, row: int, user_items_row: csr_matrix) -> None:
-        """Recompute one learner from their whole history row, shape (1, n_courses)."""
+    def refresh_learners(self, rows: np.ndarray, user_items: csr_matrix) -> None:
+        """Recompute learners ``rows`` (shape (r,)) from their whole history rows (r, n)."""
+
+    @abstractmethod
+    def with_courses(self, course_factors: np.ndarray) -> Ranker:
+        """A copy ranking ``len(course_factors)`` more courses, appended as columns after
+        ``n_courses``; ``course_factors`` (m, factors) for factor models, ignored otherwise
+        (the new columns then score nothing of their own)."""
 
 
 def normalise_top(
@@ -234,7 +265,12 @@ class PopularityRanker(Ranker):
         self.counts = np.bincount(confidence.indices, minlength=self.n_courses).astype(np.float32)
 
     def _top(
-        self, rows: np.ndarray, items: csr_matrix, n: int, filter_courses: np.ndarray | None
+        self,
+        rows: np.ndarray,
+        items: csr_matrix,
+        n: int,
+        filter_courses: np.ndarray | None,
+        recalculate: bool,
     ) -> tuple[np.ndarray, np.ndarray]:
         base = self.counts.copy()
         if filter_courses is not None:
@@ -255,9 +291,16 @@ class PopularityRanker(Ranker):
             scores[start : start + _CHUNK] = np.take_along_axis(best_scores, order, axis=1)
         return columns, scores
 
-    def refresh_learner(self, row: int, user_items_row: csr_matrix) -> None:
+    def refresh_learners(self, rows: np.ndarray, user_items: csr_matrix) -> None:
         """Nothing to recompute: popularity keeps no per-learner state (the row is read at
         ask time to drop courses already taken)."""
+
+    def with_courses(self, course_factors: np.ndarray) -> PopularityRanker:
+        """New courses count nobody yet."""
+        extended = PopularityRanker(csr_matrix((0, 0)), self.params)
+        extended.counts = np.concatenate([self.counts, np.zeros(len(course_factors), np.float32)])
+        extended.n_courses = len(extended.counts)
+        return extended
 
     def similar_courses(self, column: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         best = np.argsort(-self.counts, kind="stable")
@@ -282,17 +325,34 @@ class ImplicitRanker(Ranker):
         factors = getattr(self.model, "user_factors", None)
         return -1 if factors is None else int(factors.shape[0])
 
+    @property
+    def can_recalculate(self) -> bool:
+        return hasattr(self.model, "recalculate_user") and hasattr(self.model, "partial_fit_users")
+
     def _top(
-        self, rows: np.ndarray, items: csr_matrix, n: int, filter_courses: np.ndarray | None
+        self,
+        rows: np.ndarray,
+        items: csr_matrix,
+        n: int,
+        filter_courses: np.ndarray | None,
+        recalculate: bool,
     ) -> tuple[np.ndarray, np.ndarray]:
+        recalculate = recalculate and self.can_recalculate
         known = self.n_learners
-        if known >= 0 and len(rows) and rows.max() >= known:
+        if not recalculate and known >= 0 and len(rows) and rows.max() >= known:
             raise KeyError(
                 f"learner row {int(rows.max())} has no factors (model knows {known}); "
                 "refresh_learner it first"
             )
+        if recalculate and self.weighting is not None:
+            items = self.weighting.apply(items)  # factors come from the row as trained
         return self.model.recommend(
-            rows, items, N=n, filter_already_liked_items=True, filter_items=filter_courses
+            rows,
+            items,
+            N=n,
+            filter_already_liked_items=True,
+            filter_items=filter_courses,
+            recalculate_user=recalculate,
         )
 
     def similar_courses(self, column: int, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -303,16 +363,49 @@ class ImplicitRanker(Ranker):
         columns, scores = normalise_top(columns[own][None, :], scores[own][None, :], n)
         return columns[0], scores[0]
 
-    def refresh_learner(self, row: int, user_items_row: csr_matrix) -> None:
-        if not hasattr(self.model, "partial_fit_users"):
+    def refresh_learners(self, rows: np.ndarray, user_items: csr_matrix) -> None:
+        if not self.can_recalculate:
             return  # item-kNN scores from the row at ask time; BPR keeps its factors
-        if user_items_row.shape[0] != 1:
-            raise ValueError("refresh_learner takes one learner's whole row, shape (1, n)")
-        weighted = with_shape(user_items_row, 1, self.n_courses)
+        rows = np.asarray(rows, dtype=np.int64)
+        if user_items.shape[0] != len(rows):
+            raise ValueError(f"user_items has {user_items.shape[0]} rows for {len(rows)} learners")
+        if len(rows) == 0:
+            return
+        weighted = with_shape(user_items, len(rows), self.n_courses)
         if self.weighting is not None:
             weighted = self.weighting.apply(weighted)
+        if not self.model.user_factors.flags.writeable:  # memory-mapped read-only from disk
+            self.model.user_factors = np.array(self.model.user_factors)
         with threadpool_limits(1, "blas"):
-            self.model.partial_fit_users(np.array([row]), weighted)
+            self.model.partial_fit_users(rows, weighted)
+
+    @property
+    def course_factors(self) -> np.ndarray | None:
+        """(n_courses, factors) for matrix factorisation, None for item-kNN."""
+        return getattr(self.model, "item_factors", None)
+
+    def with_courses(self, course_factors: np.ndarray) -> ImplicitRanker:
+        """Factor models get the new rows of item factors; YtY (the sum over every course that
+        recalculating a learner weighs as "not taken") stays the trained courses' own, so
+        content-made factors do not shift learners. Item-kNN has no factors: its similarity
+        matrix is widened with empty rows and columns (new courses score nothing there)."""
+        model = copy.copy(self.model)
+        extra = len(course_factors)
+        if self.course_factors is not None:
+            if hasattr(self.model, "YtY"):
+                model._YtY = self.model.YtY
+            model.item_factors = np.vstack(
+                [self.course_factors, np.asarray(course_factors, dtype=self.course_factors.dtype)]
+            )
+            model._item_norms = None
+        else:
+            from implicit._nearest_neighbours import NearestNeighboursScorer
+
+            similarity = self.model.similarity.copy()
+            similarity.resize((self.n_courses + extra, self.n_courses + extra))
+            model.similarity = similarity
+            model.scorer = NearestNeighboursScorer(similarity)
+        return ImplicitRanker(model, self.params, self.n_courses + extra, self.weighting)
 
 
 def fit(confidence: csr_matrix, params: RankerParams, show_progress: bool = False) -> Ranker:
@@ -328,7 +421,10 @@ def fit(confidence: csr_matrix, params: RankerParams, show_progress: bool = Fals
         b = 0.8 if params.bm25_b is None else params.bm25_b
         weighting = Bm25Weighting.learn(confidence, k1, b, params.bm25_by)
         train = weighting.apply(confidence)
-    with threadpool_limits(1, "blas"):
+    with threadpool_limits(1, "blas"), warnings.catch_warnings():
+        # implicit's CosineRecommender normalises the CSR we pass into a COO matrix of its own
+        # and then warns about it (implicit 0.7.3, nearest_neighbours.py): nothing to fix here
+        warnings.filterwarnings("ignore", message="Method expects CSR input, and was passed coo")
         model = _new_model(params)
         model.fit(train, show_progress=show_progress)
     return ImplicitRanker(model, params, n_courses, weighting)

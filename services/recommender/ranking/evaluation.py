@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from services.recommender.ranking.algorithms import RankerParams, fit
+from services.recommender.ranking.algorithms import Ranker, RankerParams, fit
 from services.recommender.ranking.datasets import Split, validation_split
 from services.recommender.ranking.metrics import (
     KS,
@@ -87,19 +87,32 @@ def score(
     """Fit ``params`` on ``split.train`` and score learners ``rows`` (shape (t,))."""
     started = time.perf_counter()
     ranker = fit(split.train, params)
-    fitted = time.perf_counter()
+    return measure(split, name, ranker, rows, popularity, time.perf_counter() - started)
+
+
+def measure(
+    split: Split,
+    name: str,
+    ranker: Ranker,
+    rows: np.ndarray,
+    popularity: np.ndarray,
+    fit_seconds: float = 0.0,
+) -> ModelResult:
+    """Score an already fitted ``ranker`` on learners ``rows`` (shape (t,)) of ``split``;
+    ``popularity`` (n_courses,) is each course's share of learners, for novelty."""
+    started = time.perf_counter()
     top, _ = ranker.recommend(rows, split.train[rows], TOP_N, exclude=split.exclusions[rows])
     done = time.perf_counter()
     per_learner = ranking_metrics(top, split.test[rows])
     return ModelResult(
         name=name,
-        params=params,
+        params=ranker.params,
         means={k: float(v.mean()) for k, v in per_learner.items()},
         ndcg10=per_learner["ndcg@10"],
         coverage10=coverage_at_k(top, split.train.shape[1], 10),
         novelty10=novelty_at_k(top, popularity, 10),
-        fit_seconds=fitted - started,
-        recommend_seconds=done - fitted,
+        fit_seconds=fit_seconds,
+        recommend_seconds=done - started,
         top=top,
     )
 

@@ -53,6 +53,22 @@ class ConfidenceRules:
         if self.half_life_days is not None and self.half_life_days <= 0:
             raise ValueError("half_life_days must be positive (or None for no decay)")
 
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready, so a model version records the rules it was trained with."""
+        return {
+            "weights": dict(self.weights),
+            "negative_kinds": sorted(self.negative_kinds),
+            "half_life_days": self.half_life_days,
+        }
+
+    @classmethod
+    def from_dict(cls, values: dict) -> ConfidenceRules:
+        return cls(
+            weights={str(k): float(v) for k, v in values["weights"].items()},
+            negative_kinds=frozenset(values["negative_kinds"]),
+            half_life_days=values["half_life_days"],
+        )
+
     def decay(self, age_days: np.ndarray) -> np.ndarray:
         """Factor in (0, 1] for ages in days, shape (n,); future times count as age 0."""
         if self.half_life_days is None:
