@@ -117,10 +117,15 @@ class ModelStore:
 
     def current(self) -> ModelVersion | None:
         """The serving version, or None before the first activation."""
-        pointer = self.root / CURRENT
-        if not pointer.is_file():
+        name = self.current_name()
+        return None if name is None else self.get(name)
+
+    def current_name(self) -> str | None:
+        """The serving version's name (one small file read: serving asks per request)."""
+        try:
+            return (self.root / CURRENT).read_text().strip() or None
+        except FileNotFoundError:
             return None
-        return self.get(pointer.read_text().strip())
 
     def activate(self, name: str) -> ModelVersion:
         """Make `name` the serving version (atomically) and remember the switch."""

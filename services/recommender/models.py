@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, Integer, String, text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, Integer, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.bus.erasure import ErasedLearnerMixin
@@ -110,6 +110,29 @@ class TaxonomyView(Base):
     version: Mapped[str] = mapped_column(String(64), primary_key=True)
     counts: Mapped[dict[str, int]] = mapped_column(JSON)
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class ReadModelStamp(Base):
+    """A counter bumped in the same transaction as a change to what it stamps ("courses":
+    any course's status or facts), so a serving process learns its in-memory course index is
+    stale with one primary-key read instead of re-reading every course."""
+
+    __tablename__ = "read_model_stamps"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class LearnerTopCourses(Base):
+    """The top suggestions last announced for a learner (course ids, best first), so an
+    update event goes out only when they change."""
+
+    __tablename__ = "learner_top_courses"
+
+    learner_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    model_version: Mapped[str] = mapped_column(String(64))
+    course_ids: Mapped[list[int]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class ErasedLearner(ErasedLearnerMixin, Base):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from services.recommender.feasibility import CourseFacts
@@ -16,13 +16,17 @@ from services.recommender.models import (
     CourseView,
     DistrictCentroid,
     InteractionView,
+    LearnerTopCourses,
     LearnerView,
+    ReadModelStamp,
     TaxonomyView,
 )
 from shared.events import utcnow
 
 #: A course's status in the read model (`unpublished`: the catalogue answered 404).
 PUBLISHED, WITHDRAWN, UNPUBLISHED = "published", "withdrawn", "unpublished"
+#: The stamp bumped by every change to a course's status or facts.
+COURSES_STAMP = "courses"
 #: What storing an answer from the catalogue did.
 STORED, STALE, UNKNOWN = "stored", "stale", "unknown-course"
 
@@ -45,6 +49,7 @@ def record_course_published(
     view.changed_fields = changed_fields
     view.updated_at = utcnow()
     session.add(view)
+    bump_courses_stamp(session)
     return True
 
 
@@ -60,6 +65,7 @@ def record_course_withdrawn(
     view.withdrawn_at = max(filter(None, (view.withdrawn_at, occurred_at)))
     view.updated_at = utcnow()
     session.add(view)
+    bump_courses_stamp(session)
 
 
 def store_course_facts(session: Session, facts: dict[str, Any], asked_at: datetime) -> str:
@@ -87,6 +93,7 @@ def store_course_facts(session: Session, facts: dict[str, Any], asked_at: dateti
     view.fetched_at = asked_at
     view.updated_at = utcnow()
     session.add(view)
+    bump_courses_stamp(session)
     return STORED
 
 
@@ -101,7 +108,29 @@ def mark_course_unpublished(session: Session, course_id: int, asked_at: datetime
     view.status = UNPUBLISHED
     view.fetched_at = asked_at
     view.updated_at = utcnow()
+    bump_courses_stamp(session)
     return UNPUBLISHED
+
+
+def bump_courses_stamp(session: Session) -> None:
+    """Count one more change to the courses, in the caller's transaction (so the stamp and the
+    change commit together: a reader never sees the new stamp with the old courses)."""
+    updated = session.execute(
+        update(ReadModelStamp)
+        .where(ReadModelStamp.name == COURSES_STAMP)
+        .values(value=ReadModelStamp.value + 1)
+    )
+    if updated.rowcount == 0:
+        session.add(ReadModelStamp(name=COURSES_STAMP, value=1))
+        session.flush()
+
+
+def courses_stamp(session: Session) -> int:
+    """How many course changes have committed (0 before the first)."""
+    return (
+        session.scalar(select(ReadModelStamp.value).where(ReadModelStamp.name == COURSES_STAMP))
+        or 0
+    )
 
 
 def _is_stale(view: CourseView, asked_at: datetime, version: int | None) -> bool:
@@ -181,6 +210,7 @@ def forget_learner(session: Session, learner_id: int) -> None:
     """Delete every read-model row about the learner (an erasure)."""
     session.execute(delete(InteractionView).where(InteractionView.learner_id == learner_id))
     session.execute(delete(LearnerView).where(LearnerView.learner_id == learner_id))
+    session.execute(delete(LearnerTopCourses).where(LearnerTopCourses.learner_id == learner_id))
 
 
 def record_interaction(

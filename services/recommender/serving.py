@@ -1,32 +1,41 @@
-"""Answering "which courses for this learner": the serving version's ranking, the hard
-filters, provider diversity and a plain-English reason for each course.
+"""Answering "which courses for this learner": hard filters, a blend of collaborative, content,
+similar-learner and popularity scores, provider diversity, and a plain-English reason.
 
-Order of work for one request: the learner's attributes and history from the read model; the
-hard filters over every published course (`feasibility`); the collaborative ranking restricted
-to the courses that passed (implicit's `filter_items` takes out the rest, so the model never
-spends a slot on a course the learner cannot take); at most two courses per provider. A learner
-the model has not met yet (cold start), or no model at all, gets the eligible courses most
-learners took, never an empty answer while any course passes the filters.
-No Flask or Celery here.
+Each process keeps a `Recommender`: the serving model version (reloaded when the store's
+`CURRENT` moves) and the `CourseIndex` (rebuilt when the read model's courses stamp moves),
+joined into a `Snapshot` in which courses published after training get factors from their
+content (`content.content_factors`), so the model can rank them before anyone took them.
+
+Per request (`recommend`): the learner's attributes and whole history from the read model (two
+primary-key/indexed reads); every hard filter over every course at once (`feasibility`); the
+collaborative top-K over the courses that passed, with the learner's stored factors, or factors
+recalculated from their whole history when they did something since the version was trained or
+are new to it (implicit's `recalculate_user`); the content score of every eligible course; the
+blend; at most two courses per provider. A learner the model cannot score still gets content,
+similar-learner (same current occupation) and popularity signals: never an empty answer while
+any course passes the filters. No Flask or Celery here.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_matrix
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.recommender import read_model
+from services.recommender.content import content_factors, content_scores, learner_profile
+from services.recommender.course_index import CourseIndex
 from services.recommender.diversity import diversify
-from services.recommender.feasibility import CourseTable, LearnerLimits, feasible
+from services.recommender.feasibility import FeasibleCourses, LearnerLimits, feasible
 from services.recommender.model_store import ModelStore
-from services.recommender.models import CourseView, InteractionView, LearnerView
+from services.recommender.models import InteractionView, LearnerView
 from services.recommender.ranking.algorithms import Ranker
 from services.recommender.ranking.matrix import (
     ConfidenceRules,
@@ -34,10 +43,12 @@ from services.recommender.ranking.matrix import (
     Interaction,
     build_confidence_matrix,
 )
-from services.recommender.ranking.persistence import load_ranker
+from services.recommender.ranking.persistence import load_ranker, load_signals
 
 #: Kinds after which a course is never suggested again to that learner.
 TURNED_DOWN = frozenset({"completed", "dismissed", "not-interested"})
+#: Kinds that count as having taken (or started) a course, for the content profile.
+TAKEN = frozenset({"completed", "enrolled", "applied", "saved"})
 
 
 class UnknownLearner(LookupError):  # noqa: N818 - reads as what happened
@@ -45,13 +56,32 @@ class UnknownLearner(LookupError):  # noqa: N818 - reads as what happened
 
 
 @dataclass(frozen=True)
+class Blend:
+    """Weights of the score components (each component is in 0..1 before weighting)."""
+
+    collaborative: float = 0.55
+    content: float = 0.25
+    similar_learners: float = 0.1
+    popularity: float = 0.1
+    #: Collaborative candidates scored per request: max(this, 5 x n).
+    candidates: int = 50
+
+
+@dataclass(frozen=True)
 class ServingModel:
-    """The serving version, loaded once per process and swapped when `CURRENT` changes."""
+    """One trained version as a process serves it."""
 
     name: str
     ranker: Ranker
     learners: IdMap
     courses: IdMap
+    rules: ConfidenceRules
+    last_interaction_id: int
+    #: Learners who took each model course, (n_model_courses,); zeros when not saved.
+    course_learners: np.ndarray
+    #: Current occupations and, per occupation, learners who took each course (segments, n).
+    segments: IdMap
+    segment_courses: csr_matrix
 
     @classmethod
     def load(cls, store: ModelStore) -> ServingModel | None:
@@ -59,7 +89,117 @@ class ServingModel:
         if current is None:
             return None
         ranker, learners, courses = load_ranker(current.path)
-        return cls(current.name, ranker, learners, courses)
+        confidence = current.params.get("confidence")
+        rules = ConfidenceRules.from_dict(confidence) if confidence else ConfidenceRules()
+        signals = load_signals(current.path)
+        if signals is None:
+            signals = (np.zeros(len(courses), np.float32), IdMap(), csr_matrix((0, len(courses))))
+        course_learners, segments, segment_courses = signals
+        return cls(
+            name=current.name,
+            ranker=ranker,
+            learners=learners,
+            courses=courses,
+            rules=rules,
+            last_interaction_id=int(current.counts.get("last_interaction_id", 0)),
+            course_learners=course_learners,
+            segments=segments,
+            segment_courses=segment_courses,
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a process serves from at one moment.
+
+    `columns`: course ids of the ranker's columns (the model's courses, then the published
+    courses it was not trained on); `column_of_row`: int64 (len(index),) the ranker column of
+    each index row; `learners_taken`: float32 (len(index),) learners who took each course.
+    """
+
+    model: ServingModel | None
+    index: CourseIndex
+    ranker: Ranker | None
+    columns: IdMap
+    column_of_row: np.ndarray
+    learners_taken: np.ndarray
+
+    @classmethod
+    def build(cls, model: ServingModel | None, index: CourseIndex) -> Snapshot:
+        ids = index.table.ids
+        if model is None:
+            empty = np.full(len(index), -1, dtype=np.int64)
+            return cls(None, index, None, IdMap(), empty, index.learners)
+        new = [int(c) for c in ids if int(c) not in model.courses]
+        columns = model.courses.extended(new)
+        ranker = model.ranker
+        if new:
+            ranker = ranker.with_courses(_new_course_factors(model, index, new))
+        column_of_row = columns.indices(int(c) for c in ids)
+        known = column_of_row < len(model.courses)
+        taken = np.zeros(len(index), dtype=np.float32)
+        taken[known] = model.course_learners[column_of_row[known]]
+        return cls(model, index, ranker, columns, column_of_row, taken)
+
+
+def _new_course_factors(model: ServingModel, index: CourseIndex, new: list[int]) -> np.ndarray:
+    """Content-made factors for courses the model was not trained on, (len(new), factors);
+    zeros for kinds without course factors (item-kNN, popularity)."""
+    trained = getattr(model.ranker, "course_factors", None)
+    if trained is None:
+        return np.zeros((len(new), 1), dtype=np.float32)
+    known_ids = [int(c) for c in index.table.ids if int(c) in model.courses]
+    return content_factors(
+        index.content,
+        np.array([index.row_of[c] for c in new], dtype=np.int64),
+        np.array([index.row_of[c] for c in known_ids], dtype=np.int64),
+        np.asarray(trained)[model.courses.indices(known_ids)],
+    )
+
+
+class Recommender:
+    """One process's serving state: reloads the model and rebuilds the course index only when
+    they changed (a file read and a primary-key read per call), under a lock so concurrent
+    requests build once."""
+
+    def __init__(self, store: ModelStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+
+    def snapshot(self, session: Session) -> Snapshot:
+        current = self.store.current_name()
+        stamp = read_model.courses_stamp(session)
+        held = self._snapshot
+        if held is not None and _name(held.model) == current and held.index.stamp == stamp:
+            return held
+        with self._lock:
+            held = self._snapshot
+            model = held.model if held is not None and _name(held.model) == current else None
+            if model is None and current is not None:
+                model = ServingModel.load(self.store)
+            index = held.index if held is not None and held.index.stamp == stamp else None
+            if index is None or (held is not None and held.model is None) != (model is None):
+                index = CourseIndex.build(session, count_learners=model is None)
+            self._snapshot = Snapshot.build(model, index)
+            return self._snapshot
+
+
+def _name(model: ServingModel | None) -> str | None:
+    return None if model is None else model.name
+
+
+@dataclass(frozen=True)
+class Components:
+    """Each component of a course's score, 0..1, and the facts its reason may cite."""
+
+    collaborative: float
+    content: float
+    similar_learners: float
+    popularity: float
+    learners_taken: int = 0
+    similar_taken: int = 0
+    goal_matches: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,8 +210,7 @@ class Suggestion:
     provider_id: int
     title: str | None
     score: float
-    collaborative: float
-    popularity: float
+    components: Components
     distance_km: float | None
     cost_to_learner_pence: int
     reason: str
@@ -87,147 +226,248 @@ class Request:
     mode: str | None = None
 
 
+@dataclass(frozen=True)
+class Learner:
+    """What the read model holds about one learner, as ranking uses it."""
+
+    learner_id: int
+    attributes: dict[str, Any]
+    history: list[Interaction]
+    last_interaction_id: int = 0
+    occupation: str | None = field(default=None)
+
+    @classmethod
+    def read(cls, session: Session, learner_id: int) -> Learner:
+        view = session.get(LearnerView, learner_id)
+        if view is None:
+            raise UnknownLearner(f"no learner {learner_id}")
+        rows = list(
+            session.execute(
+                select(
+                    InteractionView.interaction_id,
+                    InteractionView.course_id,
+                    InteractionView.kind,
+                    InteractionView.occurred_at,
+                ).where(InteractionView.learner_id == learner_id)
+            )
+        )
+        attributes = dict(view.attributes or {})
+        return cls(
+            learner_id=learner_id,
+            attributes=attributes,
+            history=[Interaction(learner_id, c, kind, at) for _, c, kind, at in rows],
+            last_interaction_id=max((i for i, *_ in rows), default=0),
+            occupation=attributes.get("occupation_code"),
+        )
+
+
 def recommend(
     session: Session,
-    model: ServingModel | None,
+    snapshot: Snapshot,
     learner_id: int,
     ask: Request,
     today: date,
     horizon_days: int,
     now: datetime,
+    blend: Blend = Blend(),
 ) -> list[Suggestion]:
     """Up to `ask.n` courses the learner can take, best first."""
-    view = session.get(LearnerView, learner_id)
-    if view is None:
-        raise UnknownLearner(f"no learner {learner_id}")
-    history = _history(session, learner_id)
-    limits = _limits(session, dict(view.attributes or {}), history, ask)
-    courses = {v.course_id: v for v in _published(session)}
-    table = CourseTable.from_courses(read_model.feasibility_facts(session))
-    verdict = feasible(table, limits, today, horizon_days)
-    eligible = [
-        int(course_id)
-        for course_id in verdict.course_ids
-        if ask.route_kind is None
-        or getattr(courses.get(int(course_id)), "route_kind", None) in (ask.route_kind, "both")
-    ]
-    if not eligible:
+    learner = Learner.read(session, learner_id)
+    index = snapshot.index
+    limits = _limits(session, learner, ask)
+    verdict = feasible(index.table, limits, today, horizon_days)
+    mask = verdict.mask
+    if ask.route_kind is not None:
+        mask = mask & np.isin(index.route_kinds, [ask.route_kind, "both"])
+    rows = np.flatnonzero(mask)
+    if len(rows) == 0:
         return []
-    popularity = _popularity(session, eligible)
-    collaborative = _collaborative(model, learner_id, history, eligible, now)
-    ranked = sorted(
-        eligible, key=lambda c: (-collaborative.get(c, -math.inf), -popularity.get(c, 0), c)
+    components = _components(snapshot, learner, rows, ask.n, now, blend)
+    total = (
+        blend.collaborative * components["collaborative"]
+        + blend.content * components["content"]
+        + blend.similar_learners * components["similar_learners"]
+        + blend.popularity * components["popularity"]
     )
-    chosen = diversify(ranked, {c: courses[c].provider_id for c in eligible}, ask.n)
-    row_of = {int(c): i for i, c in enumerate(table.ids)}
+    order = np.lexsort((index.table.ids[rows], -total))  # best first, ties by course id
+    ranked = [int(index.table.ids[rows[i]]) for i in order]
+    position = {int(index.table.ids[rows[i]]): int(i) for i in order}
+    providers = {c: int(index.table.provider_ids[index.row_of[c]]) for c in ranked}
+    chosen = diversify(ranked, providers, ask.n)
+    goals = _goal_features(learner.attributes)
     return [
-        _suggestion(courses[c], collaborative.get(c), popularity.get(c, 0), verdict, row_of[c])
-        for c in chosen
+        _suggestion(snapshot, verdict, c, position[c], total, components, goals) for c in chosen
     ]
 
 
-def _history(session: Session, learner_id: int) -> list[Interaction]:
-    rows = session.execute(
-        select(
-            InteractionView.learner_id,
-            InteractionView.course_id,
-            InteractionView.kind,
-            InteractionView.occurred_at,
-        ).where(InteractionView.learner_id == learner_id)
-    )
-    return [Interaction(*row) for row in rows]
-
-
-def _limits(
-    session: Session, attributes: dict[str, Any], history: list[Interaction], ask: Request
-) -> LearnerLimits:
+def _limits(session: Session, learner: Learner, ask: Request) -> LearnerLimits:
     """The learner's limits, narrowed by the request (never widened)."""
-    constraints = dict(attributes.get("constraints") or {})
+    constraints = dict(learner.attributes.get("constraints") or {})
     if ask.max_km is not None:
         own = constraints.get("max_travel_km")
         constraints["max_travel_km"] = ask.max_km if own is None else min(own, ask.max_km)
     if ask.mode is not None:
         own_modes = constraints.get("delivery_modes") or []
         constraints["delivery_modes"] = [ask.mode] if not own_modes or ask.mode in own_modes else []
-    centroid = read_model.district_centroid(session, attributes.get("postcode_district"))
-    turned_down = {i.course_id for i in history if i.kind in TURNED_DOWN}
+    centroid = read_model.district_centroid(session, learner.attributes.get("postcode_district"))
+    turned_down = {i.course_id for i in learner.history if i.kind in TURNED_DOWN}
     return LearnerLimits.from_attributes(
-        {**attributes, "constraints": constraints}, centroid, turned_down
+        {**learner.attributes, "constraints": constraints}, centroid, turned_down
     )
 
 
-def _published(session: Session) -> list[CourseView]:
-    return list(session.scalars(select(CourseView).where(CourseView.status == "published")))
-
-
-def _popularity(session: Session, course_ids: list[int]) -> dict[int, int]:
-    """Learners who took each course (positive kinds), for cold start and ties."""
-    rows = session.execute(
-        select(InteractionView.course_id, InteractionView.learner_id)
-        .where(InteractionView.course_id.in_(course_ids))
-        .where(InteractionView.kind.not_in(("dismissed", "not-interested", "viewed")))
-        .distinct()
-    )
-    return dict(Counter(course_id for course_id, _ in rows))
-
-
-def _collaborative(
-    model: ServingModel | None,
-    learner_id: int,
-    history: list[Interaction],
-    eligible: list[int],
-    now: datetime,
-) -> dict[int, float]:
-    """course id -> the model's score, for eligible courses the model knows; {} on cold start."""
-    if model is None or learner_id not in model.learners:
-        return {}
-    known = [c for c in eligible if c in model.courses]
-    if not known:
-        return {}
-    row = build_confidence_matrix(
-        history, ConfidenceRules(), now, IdMap([learner_id]), model.courses
-    ).confidence[:, : len(model.courses)]
-    allowed = np.zeros(len(model.courses), dtype=bool)
-    allowed[model.courses.indices(known)] = True
-    columns, scores = model.ranker.recommend(
-        np.array([model.learners.index(learner_id)]),
-        row,
-        len(known),
-        filter_courses=np.flatnonzero(~allowed),
-    )
+def _components(
+    snapshot: Snapshot, learner: Learner, rows: np.ndarray, n: int, now: datetime, blend: Blend
+) -> dict[str, np.ndarray]:
+    """Each score component for the eligible index `rows`, shape (r,) each, in 0..1."""
+    index = snapshot.index
+    taken_rows = [
+        index.row_of[i.course_id]
+        for i in learner.history
+        if i.kind in TAKEN and i.course_id in index.row_of
+    ]
+    profile = learner_profile(index.content, learner.attributes, taken_rows)
+    learners_taken = snapshot.learners_taken[rows]
+    similar = _similar_learners_taken(snapshot, learner, rows)
     return {
-        int(model.courses.ids([col])[0]): float(score)
-        for col, score in zip(columns[0], scores[0], strict=True)
-        if col >= 0
+        "collaborative": _collaborative(snapshot, learner, rows, max(blend.candidates, 5 * n), now),
+        "content": content_scores(index.content, profile, rows),
+        "similar_learners": _share_of_max(similar),
+        "popularity": _share_of_max(np.log1p(learners_taken)),
+        "learners_taken": learners_taken,
+        "similar_taken": similar,
     }
 
 
+def _share_of_max(values: np.ndarray) -> np.ndarray:
+    top = float(values.max(initial=0.0))
+    return (values / top).astype(np.float32) if top > 0 else np.zeros_like(values, np.float32)
+
+
+def _similar_learners_taken(snapshot: Snapshot, learner: Learner, rows: np.ndarray) -> np.ndarray:
+    """Learners with the learner's current occupation who took each course, (r,)."""
+    model = snapshot.model
+    counts = np.zeros(len(rows), dtype=np.float32)
+    if model is None or not learner.occupation or learner.occupation not in model.segments:
+        return counts
+    per_course = model.segment_courses[model.segments.index(learner.occupation)].toarray()[0]
+    columns = snapshot.column_of_row[rows]
+    known = (columns >= 0) & (columns < len(per_course))
+    counts[known] = per_course[columns[known]]
+    return counts
+
+
+def _collaborative(
+    snapshot: Snapshot, learner: Learner, rows: np.ndarray, k: int, now: datetime
+) -> np.ndarray:
+    """The model's scores for its top-`k` among eligible `rows`, as a share of the best one
+    (negative scores count 0), 0 for the rest and when the model cannot score the learner;
+    shape (r,). A course whose factors say nothing (a new course sharing no content) scores 0.
+    """
+    out = np.zeros(len(rows), dtype=np.float32)
+    model, ranker = snapshot.model, snapshot.ranker
+    if model is None or ranker is None:
+        return out
+    known = learner.learner_id in model.learners
+    moved_on = learner.last_interaction_id > model.last_interaction_id
+    recalculate = not known or moved_on
+    if not known and not learner.history:
+        return out  # nothing to go on: content, similar learners and popularity decide
+    if recalculate and not ranker.can_recalculate and getattr(ranker, "n_learners", -1) >= 0:
+        if not known:
+            return out  # a factor model that cannot fold in a new learner (BPR)
+        recalculate = False  # BPR: its trained factors are the best it has
+    columns = snapshot.column_of_row[rows]
+    row = build_confidence_matrix(
+        learner.history, model.rules, now, IdMap([learner.learner_id]), snapshot.columns
+    ).confidence[:, : len(snapshot.columns)]
+    allowed = np.zeros(len(snapshot.columns), dtype=bool)
+    allowed[columns] = True
+    top, scores = ranker.recommend(
+        np.array([model.learners.index(learner.learner_id) if known else 0]),
+        row,
+        min(k, len(rows)),
+        filter_courses=np.flatnonzero(~allowed),
+        recalculate=recalculate,
+    )
+    found = top[0] >= 0
+    picked, picked_scores = top[0][found], np.maximum(scores[0][found], 0.0)
+    best = float(picked_scores.max(initial=0.0))
+    if best <= 0:
+        return out
+    position = {int(c): i for i, c in enumerate(columns)}
+    out[[position[int(c)] for c in picked]] = picked_scores / best
+    return out
+
+
+def _goal_features(attributes: dict[str, Any]) -> dict[str, str]:
+    """Content features the learner named as goals -> how a reason says it."""
+    goals = attributes.get("goals") or {}
+    named = {
+        f"occupation:{code}": f"your goal occupation {code}"
+        for code in goals.get("occupations") or []
+    }
+    named.update(
+        {
+            f"sector:{str(s).casefold()}": f"{s}, a sector you chose"
+            for s in goals.get("sectors") or []
+        }
+    )
+    return named
+
+
 def _suggestion(
-    course: CourseView,
-    collaborative: float | None,
-    popularity: int,
-    verdict: Any,
-    row: int,
+    snapshot: Snapshot,
+    verdict: FeasibleCourses,
+    course_id: int,
+    position: int,
+    total: np.ndarray,
+    components: dict[str, np.ndarray],
+    goals: dict[str, str],
 ) -> Suggestion:
+    index = snapshot.index
+    row = index.row_of[course_id]
+    content = index.content
+    course_features = {content.features.ids([int(f)])[0] for f in content.binary[row].indices}
+    parts = Components(
+        collaborative=round(float(components["collaborative"][position]), 4),
+        content=round(float(components["content"][position]), 4),
+        similar_learners=round(float(components["similar_learners"][position]), 4),
+        popularity=round(float(components["popularity"][position]), 4),
+        learners_taken=int(components["learners_taken"][position]),
+        similar_taken=int(components["similar_taken"][position]),
+        goal_matches=tuple(goals[f] for f in sorted(course_features & set(goals))),
+    )
     distance = float(verdict.distance_km[row])
     distance_km = None if math.isnan(distance) else round(distance, 1)
     cost = int(verdict.cost_to_learner_pence[row])
-    if collaborative is not None:
-        why = "learners whose courses are like yours went on to take it"
-    elif popularity:
-        why = f"{popularity} learner{'s' if popularity != 1 else ''} took it"
-    else:
-        why = "it fits your level, place and time"
-    where = "online" if distance_km is None else f"{distance_km:g} km away"
-    price = "free to you" if cost == 0 else f"£{cost / 100:,.2f} to you"
     return Suggestion(
-        course_id=course.course_id,
-        provider_id=course.provider_id,
-        title=course.title,
-        score=round(collaborative if collaborative is not None else float(popularity), 6),
-        collaborative=round(collaborative, 6) if collaborative is not None else 0.0,
-        popularity=float(popularity),
+        course_id=course_id,
+        provider_id=int(index.table.provider_ids[row]),
+        title=index.titles[row],
+        score=round(float(total[position]), 6),
+        components=parts,
         distance_km=distance_km,
         cost_to_learner_pence=cost,
-        reason=f"Suggested because {why}; {where}, {price}.",
+        reason=reason(parts, distance_km, cost),
     )
+
+
+def reason(parts: Components, distance_km: float | None, cost_pence: int) -> str:
+    """One plain-English sentence, claiming only what `parts` show."""
+    why: list[str] = []
+    if parts.goal_matches:
+        why.append("it leads to " + " and ".join(parts.goal_matches))
+    if parts.collaborative > 0:
+        why.append("learners who took courses like yours went on to take it")
+    if parts.similar_taken:
+        people = "learner" if parts.similar_taken == 1 else "learners"
+        why.append(f"{parts.similar_taken} {people} in your current occupation took it")
+    elif parts.learners_taken and not why:
+        people = "learner" if parts.learners_taken == 1 else "learners"
+        why.append(f"{parts.learners_taken} {people} took it")
+    if not why:
+        why.append("it fits your level, place and time")
+    price = "free to you" if cost_pence == 0 else f"£{cost_pence / 100:,.2f} to you"
+    facts = price if distance_km is None else f"{distance_km:g} km away, {price}"
+    return f"Suggested because {'; '.join(why)}; {facts}."

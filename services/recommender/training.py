@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -25,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.recommender.model_store import ModelStore, ModelVersion
-from services.recommender.models import InteractionView
+from services.recommender.models import InteractionView, LearnerView
 from services.recommender.ranking.algorithms import PopularityRanker, Ranker, RankerParams, fit
 from services.recommender.ranking.datasets import Split, validation_split
 from services.recommender.ranking.evaluation import measure
@@ -36,7 +37,7 @@ from services.recommender.ranking.matrix import (
     Interaction,
     build_confidence_matrix,
 )
-from services.recommender.ranking.persistence import COURSES, LEARNERS, save_ranker
+from services.recommender.ranking.persistence import COURSES, LEARNERS, save_ranker, save_signals
 from shared.events import utcnow
 
 POPULARITY = RankerParams(kind="popularity")
@@ -78,7 +79,8 @@ def train_version(
     learners, courses = _serving_id_maps(store)
     matrix = build_confidence_matrix(_interactions(session), run.rules, now, learners, courses)
     snapshot = {"last_interaction_id": last_interaction or 0}
-    return fit_version(matrix, store, run, now, snapshot, progress)
+    segments = _occupations(session)
+    return fit_version(matrix, store, run, now, snapshot, progress, segments)
 
 
 def fit_version(
@@ -88,9 +90,11 @@ def fit_version(
     now: datetime,
     snapshot: dict[str, int] | None = None,
     progress: Progress = lambda stage: None,
+    segments: dict[int, str] | None = None,
 ) -> ModelVersion:
     """Fit once on `matrix` less one held-out course per learner, measure, fold the held-out
-    courses back, save (and activate). `snapshot` adds counts about the data read."""
+    courses back, save (and activate). `snapshot` adds counts about the data read;
+    `segments` (learner id -> current occupation) gives the similar-learner counts."""
     if matrix.confidence.nnz == 0:
         raise NothingToTrain("no positive interactions to learn from yet")
     split = _hold_out(matrix)
@@ -102,7 +106,7 @@ def fit_version(
     progress("saving")
     version = store.save(
         run.params.kind,
-        lambda folder: save_ranker(ranker, matrix.learners, matrix.courses, folder),
+        lambda folder: _save(folder, ranker, matrix, segments or {}),
         params={**run.params.to_dict(), "confidence": run.rules.to_dict()},
         counts={
             "learners": len(matrix.learners),
@@ -117,6 +121,25 @@ def fit_version(
     if run.activate:
         store.activate(version.name)
     return version
+
+
+def _save(folder: Path, ranker: Ranker, matrix: ConfidenceMatrix, segments: dict) -> None:
+    """The ranker and id maps, plus the counts cold start reads: learners per course, and per
+    current occupation how many of its learners took each course."""
+    save_ranker(ranker, matrix.learners, matrix.courses, folder)
+    taken = csr_matrix(matrix.confidence, copy=True)
+    taken.data[:] = 1.0
+    names = IdMap(sorted(set(segments.values())))
+    known = [(lid, name) for lid, name in segments.items() if lid in matrix.learners]
+    member = csr_matrix(
+        (
+            np.ones(len(known), np.float32),
+            (matrix.learners.indices(lid for lid, _ in known), names.indices(n for _, n in known)),
+        ),
+        shape=(len(matrix.learners), len(names)),
+    )
+    course_learners = np.bincount(taken.indices, minlength=taken.shape[1])
+    save_signals(folder, course_learners, names, (member.T @ taken).tocsr())
 
 
 def hold_out_metrics(matrix: ConfidenceMatrix, params: RankerParams) -> dict[str, float]:
@@ -170,6 +193,16 @@ def _fold_back(
     rows = split.test_rows
     ranker.refresh_learners(rows, matrix.confidence[rows])
     return ranker
+
+
+def _occupations(session: Session) -> dict[int, str]:
+    """learner id -> current occupation code, for learners who gave one."""
+    rows = session.execute(select(LearnerView.learner_id, LearnerView.attributes))
+    return {
+        learner_id: str(attributes["occupation_code"])
+        for learner_id, attributes in rows
+        if attributes and attributes.get("occupation_code")
+    }
 
 
 def _interactions(session: Session) -> list[Interaction]:

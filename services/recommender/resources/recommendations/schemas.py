@@ -12,18 +12,34 @@ class RecommendationQuery(Schema):
     mode = fields.String(validate=validate.OneOf(DELIVERY_MODES))
 
 
+class ComponentsSchema(Schema):
+    """Each part of the score, 0..1 (the score is their weighted sum), and the counts the
+    reason cites."""
+
+    collaborative = fields.Float(
+        metadata={"description": "rank among the model's top candidates (1: its best)"}
+    )
+    content = fields.Float(
+        metadata={"description": "match of skills, occupations, sector, level with the learner"}
+    )
+    similar_learners = fields.Float(
+        metadata={"description": "learners in the learner's current occupation who took it"}
+    )
+    popularity = fields.Float(metadata={"description": "learners who took it (log-scaled)"})
+    feasibility = fields.Float(
+        metadata={"description": "1.0: every hard filter passed (nothing else is answered)"}
+    )
+    learners_taken = fields.Integer()
+    similar_taken = fields.Integer()
+    goal_matches = fields.List(fields.String())
+
+
 class SuggestionSchema(Schema):
     course_id = fields.Integer()
     provider_id = fields.Integer()
     title = fields.String(allow_none=True)
     score = fields.Float()
-    components = fields.Dict(
-        keys=fields.String(),
-        values=fields.Float(),
-        metadata={
-            "description": "collaborative (model score), popularity, feasibility (1: passed)"
-        },
-    )
+    components = fields.Nested(ComponentsSchema)
     distance_km = fields.Float(allow_none=True)
     cost_to_learner_pence = fields.Integer()
     reason = fields.String()

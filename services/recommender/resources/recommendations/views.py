@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
+from dataclasses import asdict
 from typing import Any
 
 from flask import current_app
@@ -11,7 +10,6 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from services.recommender import serving
-from services.recommender.model_store import ModelStore
 from services.recommender.resources.recommendations.schemas import (
     RecommendationQuery,
     RecommendationsSchema,
@@ -21,22 +19,11 @@ from shared.web import db_session
 from shared.web.blueprint import Blueprint
 
 blp = Blueprint("recommendations", __name__, url_prefix="/learners", description="Recommendations")
-_LOADING = threading.Lock()
 
 
-def serving_model() -> serving.ServingModel | None:
-    """The process's loaded model, reloaded when the store's CURRENT pointer moves."""
-    settings = current_app.extensions["routeways.settings"]
-    store = ModelStore(Path(settings.models_dir))
-    current = store.current()
-    loaded = current_app.extensions.get("routeways.serving_model")
-    if current is None:
-        return None
-    if loaded is None or loaded.name != current.name:
-        with _LOADING:
-            loaded = serving.ServingModel.load(store)
-            current_app.extensions["routeways.serving_model"] = loaded
-    return loaded
+def process_recommender() -> serving.Recommender:
+    """This process's serving state (model and course index, kept between requests)."""
+    return current_app.extensions["routeways.recommender"]
 
 
 @blp.route("/<int:learner_id>/recommendations")
@@ -52,12 +39,13 @@ class LearnerRecommendations(MethodView):
         only narrow the learner's own limits.
         """
         settings = current_app.extensions["routeways.settings"]
-        model = serving_model()
+        session = db_session()
+        snapshot = process_recommender().snapshot(session)
         now = utcnow()
         try:
             items = serving.recommend(
-                db_session(),
-                model,
+                session,
+                snapshot,
                 learner_id,
                 serving.Request(**query),
                 now.date(),
@@ -68,16 +56,9 @@ class LearnerRecommendations(MethodView):
             abort(404, message=str(error))
         return {
             "learner_id": learner_id,
-            "model_version": model.name if model else None,
+            "model_version": snapshot.model.name if snapshot.model else None,
             "items": [
-                {
-                    **vars(item),
-                    "components": {
-                        "collaborative": item.collaborative,
-                        "popularity": item.popularity,
-                        "feasibility": 1.0,
-                    },
-                }
+                {**vars(item), "components": {**asdict(item.components), "feasibility": 1.0}}
                 for item in items
             ],
         }

@@ -1,0 +1,92 @@
+"""Every published course, held in process memory for serving: built once per change.
+
+Answering a learner needs every published course's facts (hard filters), content (content
+score, factors for new courses) and provider (diversity). Reading them from SQL per request
+would cost more than the ranking itself, so each serving process keeps a `CourseIndex` and
+rebuilds it only when the read model's courses stamp (bumped in the same transaction as any
+course change, `read_model.bump_courses_stamp`) moves: one primary-key read per request
+tells it, so a withdrawn course is gone from the very next answer. No Flask or Celery here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.recommender import read_model
+from services.recommender.content import ContentMatrix, CourseContent
+from services.recommender.feasibility import CourseFacts, CourseTable
+from services.recommender.models import CourseView, InteractionView
+
+#: Interaction kinds that do not count as having taken a course.
+NOT_TAKEN = ("dismissed", "not-interested", "viewed")
+
+
+@dataclass(frozen=True)
+class CourseIndex:
+    """Published courses with facts, one row each in ascending id order (n rows).
+
+    `table`: the hard filters' arrays; `content`: (n, features) content rows; `route_kinds`:
+    object (n,) "academic" / "technical" / "both" / None; `titles`: object (n,);
+    `learners`: float32 (n,), learners who took each course, counted from the read model at
+    build time (used before any model serves; a serving model brings its own counts);
+    `row_of`: course id -> row; `stamp`: the courses stamp it was built at.
+    """
+
+    stamp: int
+    table: CourseTable
+    content: ContentMatrix
+    route_kinds: np.ndarray
+    titles: np.ndarray
+    learners: np.ndarray
+    row_of: dict[int, int]
+
+    @classmethod
+    def build(cls, session: Session, count_learners: bool = True) -> CourseIndex:
+        """Read every published course with facts (and, when `count_learners`, how many
+        learners took each: a GROUP BY over the interactions, skipped when a model brings its
+        own counts)."""
+        stamp = read_model.courses_stamp(session)
+        views = list(
+            session.scalars(
+                select(CourseView)
+                .where(
+                    CourseView.status == read_model.PUBLISHED, CourseView.fetched_at.is_not(None)
+                )
+                .order_by(CourseView.course_id)
+            )
+        )
+        table = CourseTable.from_courses([CourseFacts.from_view(v) for v in views])
+        content = ContentMatrix.build(
+            [
+                CourseContent(v.skills or [], v.occupations or [], v.sector, v.rqf_level)
+                for v in views
+            ]
+        )
+        row_of = {v.course_id: row for row, v in enumerate(views)}
+        taken = _learners_per_course(session) if count_learners else Counter()
+        return cls(
+            stamp=stamp,
+            table=table,
+            content=content,
+            route_kinds=np.array([v.route_kind for v in views], dtype=object),
+            titles=np.array([v.title for v in views], dtype=object),
+            learners=np.array([taken.get(v.course_id, 0) for v in views], dtype=np.float32),
+            row_of=row_of,
+        )
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+def _learners_per_course(session: Session) -> Counter[int]:
+    rows = session.execute(
+        select(InteractionView.course_id, InteractionView.learner_id)
+        .where(InteractionView.kind.not_in(NOT_TAKEN))
+        .distinct()
+    )
+    return Counter(course_id for course_id, _ in rows)
