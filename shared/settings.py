@@ -13,6 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
+#: The shortest admin token production accepts.
+MIN_ADMIN_TOKEN_LENGTH = 32
+
 
 class SettingsError(ValueError):
     """A variable holds a value that cannot be read, or settings contradict each other."""
@@ -192,6 +195,20 @@ class ServiceSettings(Settings):
         "ROUTEWAYS_DATABASE_URL", "sqlite:///var/routeways.sqlite3", "The service's own database"
     )
     port: int = setting("ROUTEWAYS_PORT", 8000, "The service's HTTP port")
+
+    def check(self) -> None:
+        """Also refuse, in production, a guessable admin token (for services that have one:
+        a field named `admin_token`; empty turns the admin endpoints off)."""
+        super().check()
+        token = getattr(self, "admin_token", "")
+        if self.environment == "production" and token and len(token) < MIN_ADMIN_TOKEN_LENGTH:
+            env = next(
+                f.metadata["env"] for f in dataclasses.fields(self) if f.name == "admin_token"
+            )
+            raise SettingsError(
+                f"{env} must be at least {MIN_ADMIN_TOKEN_LENGTH} characters in production "
+                "(or empty, which turns the admin endpoints off)"
+            )
 
 
 def describe_markdown(settings_classes: list[type[Settings]]) -> str:

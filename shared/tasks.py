@@ -58,11 +58,17 @@ class AttemptCappedTask(Task):
 
 
 def configure(app: Celery, settings: Settings) -> Celery:
-    """Apply Routeways' Celery policy to `app`."""
+    """Apply Routeways' Celery policy to `app`.
+
+    Results are kept in the same Redis, but only by tasks that opt in with
+    `ignore_result=False` (the recommender's `train`, which an admin polls through
+    `GET /tasks/{id}`); every other task stores nothing. Kept results expire after a week.
+    """
     app.conf.update(
         broker_url=settings.redis_url,
-        result_backend=None,
+        result_backend=settings.redis_url,
         task_ignore_result=True,
+        result_expires=7 * 24 * 3600,
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],

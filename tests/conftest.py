@@ -36,6 +36,9 @@ def pytest_configure(config: pytest.Config) -> None:
     _REDIS["process"] = embedded_redis.start(port, data_dir)
     _REDIS["dir"] = data_dir
     os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    # handlers and tasks find model versions through the environment: never the checkout's
+    # var/models (a developer's `make run` state) unless a test points them somewhere
+    os.environ["ROUTEWAYS_RECOMMENDER_MODELS_DIR"] = str(data_dir / "models")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from shared.settings import ServiceSettings, SettingsError, setting
 
 DEV_KEY_SECRET = "dev-only-key-secret"  # noqa: S105 - the development default production refuses
-MIN_ADMIN_TOKEN_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -34,14 +33,9 @@ class CatalogueSettings(ServiceSettings):
     )
 
     def check(self) -> None:
-        """Also refuse, in production, the development key secret and a guessable admin token."""
+        """Also refuse, in production, the development key secret."""
         super().check()
         if self.environment != "production":
             return
         if self.key_secret == DEV_KEY_SECRET:
             raise SettingsError("ROUTEWAYS_CATALOGUE_KEY_SECRET must be set in production")
-        if self.admin_token and len(self.admin_token) < MIN_ADMIN_TOKEN_LENGTH:
-            raise SettingsError(
-                f"ROUTEWAYS_CATALOGUE_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_LENGTH} "
-                "characters in production (or empty, which turns the admin endpoints off)"
-            )

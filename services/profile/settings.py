@@ -3,9 +3,7 @@ advisers' sign-in policy (lock-out, idle timeout)."""
 
 from dataclasses import dataclass
 
-from shared.settings import ServiceSettings, SettingsError, setting
-
-MIN_ADMIN_TOKEN_LENGTH = 32
+from shared.settings import ServiceSettings, setting
 
 
 @dataclass(frozen=True)
@@ -44,14 +42,3 @@ class ProfileSettings(ServiceSettings):
         30,
         "An adviser's console session ends after this idle time",
     )
-
-    def check(self) -> None:
-        """Also refuse, in production, a guessable admin token."""
-        super().check()
-        if self.environment != "production":
-            return
-        if self.admin_token and len(self.admin_token) < MIN_ADMIN_TOKEN_LENGTH:
-            raise SettingsError(
-                f"ROUTEWAYS_PROFILE_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_LENGTH} "
-                "characters in production (or empty, which turns the admin endpoints off)"
-            )

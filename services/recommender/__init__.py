@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from services.recommender.model_store import ModelStore
 from services.recommender.resources import register_blueprints
-from services.recommender.serving import Recommender
+from services.recommender.serving import recommender_for
 from services.recommender.settings import RecommenderSettings
-from shared.web import build_app
+from shared.web import Api, build_app
+from shared.web.blueprint import ADMIN_TOKEN
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -21,9 +20,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = build_app(
         "recommender",
         settings,
-        register_blueprints,
+        _register,
         title="Routeways recommender",
         description="Course recommendations and reskilling routes.",
     )
-    app.extensions["routeways.recommender"] = Recommender(ModelStore(Path(settings.models_dir)))
+    app.extensions["routeways.recommender"] = recommender_for(settings.models_dir)
+    app.extensions[ADMIN_TOKEN] = settings.admin_token
     return app
+
+
+def _register(api: Api) -> None:
+    api.spec.components.security_scheme(
+        "AdminToken",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "ROUTEWAYS_RECOMMENDER_ADMIN_TOKEN (or the X-Admin-Token header)",
+        },
+    )
+    register_blueprints(api)

@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from services.recommender import read_model
+from services.recommender import read_model, top_courses
+from services.recommender.model_store import ModelStore
 from services.recommender.models import OutboxEvent
+from services.recommender.ranking.persistence import erase_learner
+from services.recommender.serving import recommender_for
+from services.recommender.settings import RecommenderSettings
 from shared.bus.erasure import delete_learner_events
-from shared.events import Envelope
+from shared.events import Envelope, utcnow
+
+
+def _announce(session: Session, learner_id: int, cause: str) -> None:
+    """Publish the learner's new top courses in this transaction, if they moved."""
+    settings = RecommenderSettings.from_env()
+    top_courses.announce(
+        session,
+        recommender_for(settings.models_dir),
+        learner_id,
+        cause,
+        utcnow(),
+        settings.start_horizon_days,
+    )
 
 
 def _send_after_commit(session: Session, task_name: str, *args: object) -> None:
@@ -44,6 +62,7 @@ def on_course_withdrawn(event: Envelope, session: Session) -> None:
     """A course was withdrawn: it leaves every answer as soon as this commits (no HTTP)."""
     p = event.payload
     read_model.record_course_withdrawn(session, p["course_id"], p["provider_id"], event.occurred_at)
+    _send_after_commit(session, "announce_course_change", p["course_id"])
 
 
 def on_taxonomy_updated(event: Envelope, session: Session) -> None:
@@ -55,11 +74,15 @@ def on_taxonomy_updated(event: Envelope, session: Session) -> None:
 def on_learner_changed(event: Envelope, session: Session) -> None:
     """Merge what changed; a postcode district not asked about yet is located once this
     commits (travel distances are measured from its centroid)."""
+    learner_id = event.payload["learner_id"]
     attributes = event.payload["attributes"]
-    read_model.record_learner(session, event.payload["learner_id"], attributes)
+    read_model.record_learner(session, learner_id, attributes)
     district = attributes.get("postcode_district")
     if district and not read_model.district_known(session, district):
-        _send_after_commit(session, "fetch_district_centroid", district)
+        # announced once the district is located: distances need it
+        _send_after_commit(session, "fetch_district_centroid", district, learner_id)
+    else:
+        _announce(session, learner_id, "profile-changed")
 
 
 def on_learner_erased(event: Envelope, session: Session) -> None:
@@ -68,9 +91,14 @@ def on_learner_erased(event: Envelope, session: Session) -> None:
     learner_id = event.payload["learner_id"]
     read_model.forget_learner(session, learner_id)
     delete_learner_events(session, OutboxEvent, learner_id)
+    store = ModelStore(Path(RecommenderSettings.from_env().models_dir))
+    for version in store.versions():  # idempotent: a redelivery zeroes zeros
+        erase_learner(version.path, learner_id)
 
 
 def on_interaction_recorded(event: Envelope, session: Session) -> None:
+    """Keep the interaction and rescore the learner from their whole history at once (no
+    retrain): their new top courses go out in this same transaction if they moved."""
     p = event.payload
     read_model.record_interaction(
         session,
@@ -80,6 +108,8 @@ def on_interaction_recorded(event: Envelope, session: Session) -> None:
         p["kind"],
         datetime.fromisoformat(p["occurred_at"]),
     )
+    session.flush()
+    _announce(session, p["learner_id"], "interaction")
 
 
 HANDLERS = {

@@ -22,6 +22,7 @@ import math
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -183,6 +184,18 @@ class Recommender:
                 index = CourseIndex.build(session, count_learners=model is None)
             self._snapshot = Snapshot.build(model, index)
             return self._snapshot
+
+
+_PROCESS_RECOMMENDERS: dict[str, Recommender] = {}
+
+
+def recommender_for(models_dir: str | Path) -> Recommender:
+    """This process's `Recommender` over `models_dir`, made on first use and kept: the web
+    app, the bus handlers and the tasks of one process share its model and course index."""
+    key = str(Path(models_dir).resolve())
+    if key not in _PROCESS_RECOMMENDERS:
+        _PROCESS_RECOMMENDERS[key] = Recommender(ModelStore(Path(key)))
+    return _PROCESS_RECOMMENDERS[key]
 
 
 def _name(model: ServingModel | None) -> str | None:

@@ -1,4 +1,5 @@
-"""Recommender settings: its own database and port."""
+"""Recommender settings: its own database and port, the admin token, where model versions
+live and the start window of suggestions."""
 
 from dataclasses import dataclass
 
@@ -15,6 +16,11 @@ class RecommenderSettings(ServiceSettings):
         "Recommender database",
     )
     port: int = setting("ROUTEWAYS_RECOMMENDER_PORT", 8003, "Recommender HTTP port")
+    admin_token: str = setting(
+        "ROUTEWAYS_RECOMMENDER_ADMIN_TOKEN",
+        "",
+        "Bearer token of the admin endpoints (training, tasks); empty turns them off (404)",
+    )
     models_dir: str = setting(
         "ROUTEWAYS_RECOMMENDER_MODELS_DIR",
         "var/models",

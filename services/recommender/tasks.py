@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
+from celery import Task
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
-from services.recommender import course_facts, training
+from services.recommender import course_facts, read_model, top_courses, training
 from services.recommender.catalogue_client import CatalogueClient, CatalogueUnavailable
 from services.recommender.model_store import ModelStore
 from services.recommender.ranking.algorithms import DEFAULT_PARAMS
+from services.recommender.serving import recommender_for
 from services.recommender.settings import RecommenderSettings
+from services.recommender.top_courses import audience_of_course_change, learners_announced
 from services.recommender.training import TrainingRun
 from shared.db import Database
 from shared.tasks import celery
@@ -39,37 +45,105 @@ def fetch_course(course_id: int) -> str:
             database, CatalogueClient(settings.catalogue_url), course_id
         )
     log.info("course %s facts: %s", course_id, outcome)
+    if outcome in (read_model.STORED, read_model.UNPUBLISHED):
+        announce_course_change.delay(course_id)
     return outcome
 
 
 @celery.task(name="recommender.fetch_district_centroid", acks_late=True, **_RETRY)
-def fetch_district_centroid(district: str) -> str:
-    """Ask the catalogue where a learner's postcode district is (once per district)."""
+def fetch_district_centroid(district: str, learner_id: int | None = None) -> str:
+    """Ask the catalogue where a learner's postcode district is (once per district), then
+    announce that learner's top courses (distances need the place)."""
     settings = RecommenderSettings.from_env()
     with Database(settings.database_url) as database:
         outcome = course_facts.fetch_district_centroid(
             database, CatalogueClient(settings.catalogue_url), district
         )
+        if learner_id is not None:
+            top_courses.announce_many(
+                database,
+                recommender_for(settings.models_dir),
+                [learner_id],
+                "profile-changed",
+                settings.start_horizon_days,
+            )
     log.info("district %s centroid: %s", district, outcome)
     return outcome
 
 
-@celery.task(name="recommender.train", acks_late=True)
-def train() -> dict:
-    """Train a version on the read model as it is now and serve it (beat starts it nightly;
-    `POST /models/train` and `routeways recommender train` too). A rerun trains another
-    version from the same data: harmless, and the newest serves."""
+@celery.task(name="recommender.announce_course_change", acks_late=True, **_RETRY)
+def announce_course_change(course_id: int) -> int:
+    """A course was published, changed or withdrawn: re-announce the learners whose top it may
+    move (`top_courses.audience_of_course_change`); returns the events published. A rerun
+    publishes nothing new (the stored tops already match)."""
+    return _announce(
+        "course-changed", lambda session: audience_of_course_change(session, course_id)
+    )
+
+
+@celery.task(name="recommender.announce_retrained", acks_late=True, **_RETRY)
+def announce_retrained() -> int:
+    """A new version serves: re-announce every learner whose top it moves."""
+    return _announce("retrained", learners_announced)
+
+
+def _announce(cause: str, audience: Callable[[Session], list[int]]) -> int:
     settings = RecommenderSettings.from_env()
+    with Database(settings.database_url) as database:
+        with database.session_scope() as session:
+            learner_ids = audience(session)
+        published = top_courses.announce_many(
+            database,
+            recommender_for(settings.models_dir),
+            learner_ids,
+            cause,
+            settings.start_horizon_days,
+        )
+    log.info("%s: %d of %d learners' top courses moved", cause, published, len(learner_ids))
+    return published
+
+
+@celery.task(
+    name="recommender.train", bind=True, acks_late=True, ignore_result=False, track_started=True
+)
+def train(self: Task, kind: str | None = None, activate: bool = True) -> dict:
+    """Train a version of `kind` (the default ALS when None) on the read model as it is now,
+    and serve it when `activate` (beat starts it nightly; `POST /models/train` too).
+
+    1. Read every interaction and build the confidence matrix ("reading").
+    2. Fit, measure on held-out courses, fold them back ("fitting", "measuring").
+    3. Save the version and, when asked, serve it ("saving").
+
+    Each stage is stored as the task's PROGRESS state, which `GET /tasks/{id}` shows; the
+    result (kept, unlike other tasks') says what happened. A rerun trains another version
+    from the same data: harmless, and the newest activated one serves.
+    """
+    settings = RecommenderSettings.from_env()
+    params = dataclasses.replace(DEFAULT_PARAMS, kind=kind or DEFAULT_PARAMS.kind)
+    run = TrainingRun(params, activate=activate)
+
+    def report(stage: str) -> None:
+        if not self.request.called_directly:  # a direct call has no task id to report under
+            self.update_state(state="PROGRESS", meta={"stage": stage})
+
     database = Database(settings.database_url)
     try:
         with database.session_scope() as session:
             version = training.train_version(
-                session, ModelStore(Path(settings.models_dir)), TrainingRun(DEFAULT_PARAMS)
+                session, ModelStore(Path(settings.models_dir)), run, progress=report
             )
     except training.NothingToTrain as error:
         log.info("no training: %s", error)
-        return {"outcome": "nothing-to-train"}
+        return {"outcome": "nothing-to-train", "reason": str(error)}
     finally:
         database.dispose()
     log.info("trained %s: %s", version.name, version.metrics)
-    return {"outcome": "trained", "version": version.name, "metrics": version.metrics}
+    if activate:
+        announce_retrained.delay()
+    return {
+        "outcome": "trained",
+        "version": version.name,
+        "algorithm": params.kind,
+        "activated": activate,
+        "metrics": version.metrics,
+    }

@@ -195,6 +195,7 @@ def test_a_withdrawal_takes_the_course_out_at_once_without_asking_the_catalogue(
     with recommender_worker.session_scope() as session:
         assert [f.course_id for f in read_model.feasibility_facts(session)] == [course_id]
     seeded_catalogue.http.paths.clear()
+    redis_client.delete("celery")
 
     handle(recommender_worker, on_course_withdrawn,
            course_event("withdrawn", course_id, seeded_catalogue.provider_id))  # fmt: skip
@@ -203,7 +204,8 @@ def test_a_withdrawal_takes_the_course_out_at_once_without_asking_the_catalogue(
     with recommender_worker.session_scope() as session:
         assert read_model.feasibility_facts(session) == []
     assert seeded_catalogue.http.paths == []
-    assert queued_tasks(redis_client) == []
+    # no fetch: only the learners showing it are told, after the commit
+    assert queued_tasks(redis_client) == [("recommender.announce_course_change", f"({course_id},)")]
 
 
 def test_facts_read_before_a_withdrawal_never_bring_the_course_back(

@@ -75,7 +75,7 @@ def test_a_learner_naming_a_new_district_sends_the_lookup_only_after_commit(
 
     handle(recommender_db, on_learner_changed, learner_registered(1, "PR1"))
 
-    assert queued_tasks(redis_client) == [("recommender.fetch_district_centroid", "('PR1',)")]
+    assert queued_tasks(redis_client) == [("recommender.fetch_district_centroid", "('PR1', 1)")]
 
 
 def test_a_district_already_located_is_not_asked_about_again(
@@ -101,7 +101,7 @@ def test_a_new_taxonomy_has_unknown_districts_asked_about_again(
     handle(recommender_worker, on_taxonomy_updated, taxonomy)
     handle(recommender_worker, on_learner_changed, learner_registered(4, "ZZ9"))
 
-    assert queued_tasks(redis_client) == [("recommender.fetch_district_centroid", "('ZZ9',)")]
+    assert queued_tasks(redis_client) == [("recommender.fetch_district_centroid", "('ZZ9', 4)")]
     assert centroid(recommender_worker, "PR1") is not None
 
 

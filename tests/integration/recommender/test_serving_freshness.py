@@ -5,8 +5,6 @@ read model's courses change."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import pytest
 
 from services.recommender import create_app, read_model
@@ -16,52 +14,16 @@ from services.recommender.ranking.algorithms import RankerParams
 from services.recommender.serving import Recommender
 from services.recommender.training import TrainingRun, train_version
 from shared.events import utcnow
+from tests.integration.recommender.two_sectors import CARE, DIGITAL, LEARNER, fill, publish
 
-SOON = (date.today() + timedelta(days=30)).isoformat()
 SMALL = RankerParams(kind="als", factors=16, iterations=15, bm25=True, num_threads=1)
-DIGITAL = {"sector": "Digital", "skills": ["coding", "data"], "occupations": ["2136"]}
-CARE = {"sector": "Health and care", "skills": ["care", "first aid"], "occupations": ["6145"]}
-LEARNER = {"rqf_level": 2, "age_band": "24+", "constraints": {}}
-
-
-def facts(course_id: int, provider_id: int, content: dict) -> dict:
-    """A course as the catalogue's answer is stored (online, free, starting soon)."""
-    return {
-        "course_id": course_id, "provider_id": provider_id, "status": "published",
-        "title": f"Course {course_id}", "qualification_type": "Short course", "rqf_level": 2,
-        "route_kind": "technical", "entry_requirements": {}, "delivery_mode": "online",
-        "national": True, "latitude": None, "longitude": None, "start_dates": [SOON],
-        "duration_weeks": 10, "hours_per_week": 4.0, "cost_pence": 0,
-        "funding": "fully-funded", "catalogue_version": 1, "catalogue_updated_at": utcnow(),
-        **content,
-    }  # fmt: skip
-
-
-def publish(session, course_id: int, provider_id: int, content: dict) -> None:
-    read_model.record_course_published(session, course_id, provider_id, ["title"], utcnow())
-    read_model.store_course_facts(session, facts(course_id, provider_id, content), utcnow())
 
 
 @pytest.fixture
 def served(recommender_db, tmp_path, redis_url, redis_client):
-    """Digital courses 1-10 and care courses 11-20 over five providers; learners 1-40 take
-    digital courses, 41-80 care ones (with their occupations); a version trained on them."""
+    """The two-sector read model (`two_sectors.fill`) and a version trained on it."""
     with recommender_db.session_scope() as session:
-        for course_id in range(1, 21):
-            publish(session, course_id, 1 + course_id % 5, DIGITAL if course_id <= 10 else CARE)
-        interaction = 1
-        for learner in range(1, 81):
-            digital = learner <= 40
-            occupation = "3544" if digital else "6146"
-            read_model.record_learner(session, learner, {**LEARNER, "occupation_code": occupation})
-            base = 1 if digital else 11
-            for step in (0, 3, 7):
-                course_id = base + (learner + step) % 10
-                read_model.record_interaction(
-                    session, interaction, learner, course_id, "enrolled",
-                    utcnow() - timedelta(days=20),
-                )  # fmt: skip
-                interaction += 1
+        fill(session)
     with recommender_db.session_scope() as session:
         train_version(session, ModelStore(tmp_path), TrainingRun(SMALL))
     app = create_app(

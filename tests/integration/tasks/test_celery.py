@@ -37,6 +37,19 @@ def test_policy_is_json_only_late_ack_prefetch_one_and_visibility_above_time_lim
     }
 
 
+def test_results_are_kept_in_redis_for_a_week_only_by_the_tasks_that_ask(redis_url):
+    conf = celery.conf
+    assert conf.result_backend == redis_url
+    assert conf.result_serializer == "json"
+    assert conf.result_expires == 7 * 24 * 3600
+    assert conf.task_ignore_result  # the default: most tasks' results are never read
+    celery.loader.import_default_modules()  # the task modules a worker imports
+    ours = {name: task for name, task in celery.tasks.items() if not name.startswith("celery.")}
+    keeping = {name for name, task in ours.items() if not task.ignore_result}
+    assert keeping == {"recommender.train"}  # polled through GET /tasks/{id}
+    assert celery.tasks["recommender.train"].track_started
+
+
 def test_task_enqueued_in_a_transaction_is_sent_only_after_commit(broker, catalogue_db):
     from shared.bus.tasks import trim_streams
 

@@ -1,6 +1,8 @@
-"""Model version bodies."""
+"""Model version bodies, and the body that asks for a new version to be trained."""
 
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
+
+from services.recommender.ranking.algorithms import DEFAULT_PARAMS, KINDS
 
 
 class ModelVersionSchema(Schema):
@@ -15,3 +17,19 @@ class ModelVersionSchema(Schema):
         metadata={"description": "hold-out nDCG@10 etc. of the model and of popularity"},
     )
     params = fields.Dict()
+
+
+class TrainBody(Schema):
+    """What to train; every field is optional, and an empty body trains the default."""
+
+    class Meta:
+        unknown = RAISE  # a misspelt option must not silently train something else
+
+    kind = fields.String(
+        load_default=DEFAULT_PARAMS.kind,
+        validate=validate.OneOf(KINDS),
+        metadata={"description": f"the algorithm: {', '.join(KINDS)}"},
+    )
+    activate = fields.Boolean(
+        load_default=True, metadata={"description": "serve the new version once it is saved"}
+    )

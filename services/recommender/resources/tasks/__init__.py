@@ -1,0 +1,1 @@
+from services.recommender.resources.tasks import views  # noqa: F401
