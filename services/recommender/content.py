@@ -61,13 +61,19 @@ class ContentMatrix:
 
     @classmethod
     def build(cls, courses: Sequence[CourseContent]) -> ContentMatrix:
-        per_course = [course_features(c) for c in courses]
+        """From the read model's course content (features as `course_features` names them)."""
+        return cls.from_features([course_features(c) for c in courses])
+
+    @classmethod
+    def from_features(cls, per_course: Sequence[Sequence[str]]) -> ContentMatrix:
+        """From any feature names per course (a data set's knowledge-graph links, say)."""
+        per_course = [sorted(set(names)) for names in per_course]
         features = IdMap(f for names in per_course for f in names)
         indptr = np.cumsum([0] + [len(names) for names in per_course])
         indices = features.indices(f for names in per_course for f in names)
         binary = csr_matrix(
             (np.ones(len(indices), np.float32), indices, indptr),
-            shape=(len(courses), len(features)),
+            shape=(len(per_course), len(features)),
         )
         norms = np.sqrt(np.asarray(binary.sum(axis=1)).ravel())
         inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)

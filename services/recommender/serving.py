@@ -31,6 +31,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.recommender import read_model
+from services.recommender.blend import (
+    DEFAULT_BLEND,
+    Blend,
+    collaborative_share,
+    popularity_share,
+    share_of_max,
+)
 from services.recommender.content import content_factors, content_scores, learner_profile
 from services.recommender.course_index import CourseIndex
 from services.recommender.diversity import diversify
@@ -54,18 +61,6 @@ TAKEN = frozenset({"completed", "enrolled", "applied", "saved"})
 
 class UnknownLearner(LookupError):  # noqa: N818 - reads as what happened
     """The read model has not heard of this learner (or they were erased)."""
-
-
-@dataclass(frozen=True)
-class Blend:
-    """Weights of the score components (each component is in 0..1 before weighting)."""
-
-    collaborative: float = 0.55
-    content: float = 0.25
-    similar_learners: float = 0.1
-    popularity: float = 0.1
-    #: Collaborative candidates scored per request: max(this, 5 x n).
-    candidates: int = 50
 
 
 @dataclass(frozen=True)
@@ -282,7 +277,7 @@ def recommend(
     today: date,
     horizon_days: int,
     now: datetime,
-    blend: Blend = Blend(),
+    blend: Blend = DEFAULT_BLEND,
 ) -> list[Suggestion]:
     """Up to `ask.n` courses the learner can take, best first."""
     learner = Learner.read(session, learner_id)
@@ -296,11 +291,11 @@ def recommend(
     if len(rows) == 0:
         return []
     components = _components(snapshot, learner, rows, ask.n, now, blend)
-    total = (
-        blend.collaborative * components["collaborative"]
-        + blend.content * components["content"]
-        + blend.similar_learners * components["similar_learners"]
-        + blend.popularity * components["popularity"]
+    total = blend.total(
+        components["collaborative"],
+        components["content"],
+        components["similar_learners"],
+        components["popularity"],
     )
     order = np.lexsort((index.table.ids[rows], -total))  # best first, ties by course id
     ranked = [int(index.table.ids[rows[i]]) for i in order]
@@ -345,16 +340,11 @@ def _components(
     return {
         "collaborative": _collaborative(snapshot, learner, rows, max(blend.candidates, 5 * n), now),
         "content": content_scores(index.content, profile, rows),
-        "similar_learners": _share_of_max(similar),
-        "popularity": _share_of_max(np.log1p(learners_taken)),
+        "similar_learners": share_of_max(similar),
+        "popularity": popularity_share(learners_taken),
         "learners_taken": learners_taken,
         "similar_taken": similar,
     }
-
-
-def _share_of_max(values: np.ndarray) -> np.ndarray:
-    top = float(values.max(initial=0.0))
-    return (values / top).astype(np.float32) if top > 0 else np.zeros_like(values, np.float32)
 
 
 def _similar_learners_taken(snapshot: Snapshot, learner: Learner, rows: np.ndarray) -> np.ndarray:
@@ -404,13 +394,9 @@ def _collaborative(
         recalculate=recalculate,
     )
     found = top[0] >= 0
-    picked, picked_scores = top[0][found], np.maximum(scores[0][found], 0.0)
-    best = float(picked_scores.max(initial=0.0))
-    if best <= 0:
-        return out
     position = {int(c): i for i, c in enumerate(columns)}
-    out[[position[int(c)] for c in picked]] = picked_scores / best
-    return out
+    picked = [position[int(c)] for c in top[0][found]]
+    return collaborative_share(np.array(picked, dtype=np.int64), scores[0][found], len(rows))
 
 
 def _goal_features(attributes: dict[str, Any]) -> dict[str, str]:
