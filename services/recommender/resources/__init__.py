@@ -1,9 +1,9 @@
 """The recommender's HTTP resources."""
 
-from services.recommender.resources import models, read_model, recommendations, tasks
+from services.recommender.resources import courses, models, read_model, recommendations, tasks
 from shared.web import Api
 
-MODULES = (read_model, models, recommendations, tasks)
+MODULES = (read_model, models, recommendations, courses, tasks)
 
 
 def register_blueprints(api: Api) -> None:

@@ -1,0 +1,1 @@
+from services.recommender.resources.courses import views  # noqa: F401
