@@ -7,31 +7,26 @@ from __future__ import annotations
 
 import pytest
 
-from services.recommender import create_app, read_model
-from services.recommender.model_store import ModelStore
+from services.recommender import read_model
 from services.recommender.models import CourseView
-from services.recommender.ranking.algorithms import RankerParams
 from services.recommender.serving import Recommender
-from services.recommender.training import TrainingRun, train_version
 from shared.events import utcnow
-from tests.integration.recommender.two_sectors import CARE, DIGITAL, LEARNER, fill, publish
-
-SMALL = RankerParams(kind="als", factors=16, iterations=15, bm25=True, num_threads=1)
+from tests.integration.recommender.two_sectors import (
+    CARE,
+    DIGITAL,
+    LEARNER,
+    fill_and_train,
+    publish,
+    serving_app,
+)
 
 
 @pytest.fixture
 def served(recommender_db, tmp_path, redis_url, redis_client):
-    """The two-sector read model (`two_sectors.fill`) and a version trained on it."""
-    with recommender_db.session_scope() as session:
-        fill(session)
-    with recommender_db.session_scope() as session:
-        train_version(session, ModelStore(tmp_path), TrainingRun(SMALL))
-    app = create_app(
-        {"database_url": str(recommender_db.engine.url), "redis_url": redis_url,
-         "models_dir": str(tmp_path)}
-    )  # fmt: skip
-    yield app, recommender_db
-    app.extensions["routeways.db"].dispose()
+    """The two-sector read model (`two_sectors.fill`), a version trained on it, the app."""
+    fill_and_train(recommender_db, tmp_path)
+    with serving_app(recommender_db, tmp_path, redis_url) as app:
+        yield app, recommender_db
 
 
 def answer(app, learner_id: int, n: int = 10) -> list[dict]:

@@ -5,26 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from services.recommender import create_app, read_model
-from services.recommender.model_store import ModelStore
-from services.recommender.ranking.algorithms import RankerParams
-from services.recommender.training import TrainingRun, train_version
+from services.recommender import read_model
 from shared.events import utcnow
-from tests.integration.recommender.two_sectors import CARE, fill, publish
-
-SMALL = RankerParams(kind="als", factors=16, iterations=15, bm25=True, num_threads=1)
+from tests.integration.recommender.two_sectors import CARE, fill_and_train, publish, serving_app
 
 
 @pytest.fixture
 def client(recommender_db, tmp_path, redis_url, redis_client):
-    with recommender_db.session_scope() as session:
-        fill(session)
-    with recommender_db.session_scope() as session:
-        train_version(session, ModelStore(tmp_path), TrainingRun(SMALL))
-    config = {"database_url": recommender_db.url, "models_dir": str(tmp_path)}
-    app = create_app({**config, "redis_url": redis_url})
-    yield app.test_client(), recommender_db
-    app.extensions["routeways.db"].dispose()
+    fill_and_train(recommender_db, tmp_path)
+    with serving_app(recommender_db, tmp_path, redis_url) as app:
+        yield app.test_client(), recommender_db
 
 
 def similar(client, course_id: int, n: int = 8) -> list[dict]:

@@ -16,16 +16,19 @@ from services.recommender.handlers import (
     on_learner_changed,
     on_learner_erased,
 )
-from services.recommender.model_store import ModelStore
 from services.recommender.models import LearnerTopCourses, OutboxEvent
-from services.recommender.ranking.algorithms import RankerParams
 from services.recommender.ranking.persistence import USER_FACTORS, load_ranker
 from services.recommender.tasks import announce_course_change, announce_retrained
 from services.recommender.training import TrainingRun, train_version
 from shared.events import make_event, utcnow
-from tests.integration.recommender.two_sectors import CARE, DIGITAL, LEARNER, fill, publish
-
-SMALL = RankerParams(kind="als", factors=16, iterations=15, bm25=True, num_threads=1)
+from tests.integration.recommender.two_sectors import (
+    CARE,
+    DIGITAL,
+    LEARNER,
+    SMALL,
+    fill_and_train,
+    publish,
+)
 
 
 @pytest.fixture
@@ -34,11 +37,7 @@ def trained(recommender_db, tmp_path, monkeypatch):
     read (this database, this models folder)."""
     monkeypatch.setenv("ROUTEWAYS_RECOMMENDER_DATABASE_URL", recommender_db.url)
     monkeypatch.setenv("ROUTEWAYS_RECOMMENDER_MODELS_DIR", str(tmp_path))
-    with recommender_db.session_scope() as session:
-        fill(session)
-    with recommender_db.session_scope() as session:
-        train_version(session, ModelStore(tmp_path), TrainingRun(SMALL))
-    return recommender_db, ModelStore(tmp_path)
+    return recommender_db, fill_and_train(recommender_db, tmp_path)
 
 
 def handle(database, handler, event) -> None:

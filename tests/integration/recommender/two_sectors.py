@@ -3,9 +3,17 @@ freshness and announcement tests."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
 
-from services.recommender import read_model
+from flask import Flask
+
+from services.recommender import create_app, read_model
+from services.recommender.model_store import ModelStore
+from services.recommender.ranking.algorithms import RankerParams
+from services.recommender.training import TrainingRun, train_version
 from shared.events import utcnow
 
 SOON = (date.today() + timedelta(days=30)).isoformat()
@@ -50,3 +58,27 @@ def fill(session) -> None:
                 utcnow() - timedelta(days=20),
             )  # fmt: skip
             interaction += 1
+
+
+#: A model small enough to train in a blink, large enough to tell the sectors apart.
+SMALL = RankerParams(kind="als", factors=16, iterations=15, bm25=True, num_threads=1)
+
+
+def fill_and_train(database, models_dir: Path) -> ModelStore:
+    """`fill`, then train and serve a `SMALL` version in `models_dir`."""
+    with database.session_scope() as session:
+        fill(session)
+    store = ModelStore(models_dir)
+    with database.session_scope() as session:
+        train_version(session, store, TrainingRun(SMALL))
+    return store
+
+
+@contextmanager
+def serving_app(database, models_dir: Path, redis_url: str) -> Iterator[Flask]:
+    """The recommender app over `database` and `models_dir` (disposed after)."""
+    app = create_app(
+        {"database_url": database.url, "models_dir": str(models_dir), "redis_url": redis_url}
+    )
+    yield app
+    app.extensions["routeways.db"].dispose()
