@@ -19,6 +19,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+#: Execution option of `Database.read_scope`'s connections: on SQLite their transactions begin
+#: DEFERRED, so a long read never holds the write lock other processes wait for.
+READ_ONLY = "routeways_read_only"
 #: The largest id an INTEGER column holds on PostgreSQL: URL and body ids are capped at it, so
 #: a bigger number is "not found" or a named 422, never an out-of-range error from the database.
 MAX_ID = 2**31 - 1
@@ -47,7 +50,8 @@ def _prepare_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:  # noqa: ANN001
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -75,6 +79,18 @@ class Database:
         """A session whose transaction commits when the block ends, or rolls back on error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def read_scope(self) -> Iterator[Session]:
+        """A session for reading only, rolled back at the end: on SQLite it does not take the
+        write lock (a long computation over what it reads never blocks writers); PostgreSQL
+        reads never block writers anyway."""
+        reader = self.engine.execution_options(**{READ_ONLY: True})
+        with Session(reader, expire_on_commit=False) as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
 
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""

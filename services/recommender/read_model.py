@@ -127,10 +127,21 @@ def bump_courses_stamp(session: Session) -> None:
 
 def courses_stamp(session: Session) -> int:
     """How many course changes have committed (0 before the first)."""
-    return (
-        session.scalar(select(ReadModelStamp.value).where(ReadModelStamp.name == COURSES_STAMP))
-        or 0
-    )
+    return stamp(session, COURSES_STAMP)
+
+
+def stamp(session: Session, name: str) -> int:
+    """The stamp's value (0 when never set)."""
+    return session.scalar(select(ReadModelStamp.value).where(ReadModelStamp.name == name)) or 0
+
+
+def raise_stamp(session: Session, name: str, value: int) -> None:
+    """Set the stamp to `value` unless it is already higher."""
+    held = session.get(ReadModelStamp, name, with_for_update=True)
+    if held is None:
+        session.add(ReadModelStamp(name=name, value=value))
+    elif held.value < value:
+        held.value = value
 
 
 def _is_stale(view: CourseView, asked_at: datetime, version: int | None) -> bool:

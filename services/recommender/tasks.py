@@ -81,17 +81,22 @@ def announce_course_change(course_id: int) -> int:
     )
 
 
+def _everyone(session: Session) -> tuple[list[int], None]:
+    return learners_announced(session), None
+
+
 @celery.task(name="recommender.announce_retrained", acks_late=True, **_RETRY)
 def announce_retrained() -> int:
     """A new version serves: re-announce every learner whose top it moves."""
-    return _announce("retrained", learners_announced)
+    return _announce("retrained", _everyone)
 
 
-def _announce(cause: str, audience: Callable[[Session], list[int]]) -> int:
+def _announce(cause: str, audience: Callable[[Session], tuple[list[int], int | None]]) -> int:
+    """Announce `audience`'s learners, then mark the courses stamp it returned as announced."""
     settings = RecommenderSettings.from_env()
     with Database(settings.database_url) as database:
-        with database.session_scope() as session:
-            learner_ids = audience(session)
+        with database.read_scope() as session:
+            learner_ids, stamp = audience(session)
         published = top_courses.announce_many(
             database,
             recommender_for(settings.models_dir),
@@ -99,6 +104,9 @@ def _announce(cause: str, audience: Callable[[Session], list[int]]) -> int:
             cause,
             settings.start_horizon_days,
         )
+        if stamp is not None:
+            with database.session_scope() as session:
+                top_courses.mark_announced(session, stamp)
     log.info("%s: %d of %d learners' top courses moved", cause, published, len(learner_ids))
     return published
 

@@ -11,12 +11,14 @@ transaction. The same list twice publishes nothing. No Flask or Celery here.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.recommender.models import CourseView, LearnerTopCourses, OutboxEvent
+from services.recommender import read_model
+from services.recommender.models import CourseView, LearnerTopCourses, LearnerView, OutboxEvent
 from services.recommender.read_model import PUBLISHED
 from services.recommender.serving import Recommender, Request, UnknownLearner, recommend
 from shared.db import Database
@@ -26,6 +28,60 @@ from shared.events import utcnow
 TOP_N = 10
 #: What changed, as the event names it.
 CAUSES = ("retrained", "interaction", "course-changed", "profile-changed")
+#: The courses stamp up to which course changes were announced to every learner.
+ANNOUNCED_STAMP = "courses-announced"
+
+
+@dataclass(frozen=True)
+class Top:
+    """A learner's top courses as computed now, by which model version."""
+
+    learner_id: int
+    course_ids: list[int]
+    model_version: str
+
+
+def compute(
+    session: Session, recommender: Recommender, learner_id: int, now: datetime, horizon_days: int
+) -> Top | None:
+    """The learner's top `TOP_N` course ids now (None for a learner the read model does not
+    hold: never registered, or erased). Reads only."""
+    snapshot = recommender.snapshot(session)
+    try:
+        top = recommend(
+            session, snapshot, learner_id, Request(n=TOP_N), now.date(), horizon_days, now
+        )
+    except UnknownLearner:
+        return None
+    version = snapshot.model.name if snapshot.model else "popularity"
+    return Top(learner_id, [s.course_id for s in top], version)
+
+
+def record(session: Session, top: Top, cause: str, now: datetime) -> bool:
+    """Store and publish `top` if it differs from the last announced; True if published."""
+    if cause not in CAUSES:
+        raise ValueError(f"unknown cause {cause!r}; one of {CAUSES}")
+    if session.get(LearnerView, top.learner_id) is None:
+        return False  # erased since the top was computed: nothing may name them again
+    held = session.get(LearnerTopCourses, top.learner_id)
+    if held is not None and held.course_ids == top.course_ids:
+        return False
+    if held is None:
+        held = LearnerTopCourses(learner_id=top.learner_id)
+        session.add(held)
+    held.course_ids, held.model_version, held.updated_at = top.course_ids, top.model_version, now
+    OutboxEvent.publish(
+        session,
+        "recommender.recommendations.updated",
+        1,
+        {
+            "learner_id": top.learner_id,
+            "model_version": top.model_version,
+            "top_course_ids": top.course_ids,
+            "reason": cause,
+        },
+    )
+    return True
 
 
 def announce(
@@ -36,37 +92,10 @@ def announce(
     now: datetime,
     horizon_days: int,
 ) -> bool:
-    """Recompute the learner's top courses; store and publish them if they changed. True when
-    an event was published; False when nothing moved or the learner is unknown (erased)."""
-    if cause not in CAUSES:
-        raise ValueError(f"unknown cause {cause!r}; one of {CAUSES}")
-    snapshot = recommender.snapshot(session)
-    try:
-        ask = Request(n=TOP_N)
-        top = recommend(session, snapshot, learner_id, ask, now.date(), horizon_days, now)
-    except UnknownLearner:
-        return False
-    course_ids = [s.course_id for s in top]
-    version = snapshot.model.name if snapshot.model else "popularity"
-    held = session.get(LearnerTopCourses, learner_id)
-    if held is not None and held.course_ids == course_ids:
-        return False
-    if held is None:
-        held = LearnerTopCourses(learner_id=learner_id)
-        session.add(held)
-    held.course_ids, held.model_version, held.updated_at = course_ids, version, now
-    OutboxEvent.publish(
-        session,
-        "recommender.recommendations.updated",
-        1,
-        {
-            "learner_id": learner_id,
-            "model_version": version,
-            "top_course_ids": course_ids,
-            "reason": cause,
-        },
-    )
-    return True
+    """Recompute the learner's top courses and publish them if they moved, in the caller's
+    transaction (a handler's). True when an event was published."""
+    top = compute(session, recommender, learner_id, now, horizon_days)
+    return top is not None and record(session, top, cause, now)
 
 
 def announce_many(
@@ -77,25 +106,40 @@ def announce_many(
     horizon_days: int,
     batch: int = 200,
 ) -> int:
-    """`announce` for many learners, `batch` per transaction (a failure loses at most one
-    batch's work, and a rerun redoes only what moved); returns how many events went out."""
+    """`announce` for many learners, `batch` at a time: the tops are computed in a read-only
+    transaction (on SQLite it holds no lock, so the consumer and relay keep writing) and only
+    the moved ones are written, in a short transaction that re-checks each against what is
+    stored. Returns how many events went out."""
     published = 0
     for learner_batch in chunks(learner_ids, batch):
+        now = utcnow()
+        with database.read_scope() as session:
+            tops = [compute(session, recommender, lid, now, horizon_days) for lid in learner_batch]
         with database.session_scope() as session:
-            now = utcnow()
-            for learner_id in learner_batch:
-                published += announce(session, recommender, learner_id, cause, now, horizon_days)
+            published += sum(record(session, top, cause, now) for top in tops if top is not None)
     return published
 
 
-def audience_of_course_change(session: Session, course_id: int) -> list[int]:
-    """Learners whose top may move because `course_id` changed: those showing it when it is
-    no longer published (it must leave their list), everyone announced otherwise (a new or
-    changed course may enter anyone's)."""
+def audience_of_course_change(session: Session, course_id: int) -> tuple[list[int], int | None]:
+    """Learners whose top may move because `course_id` changed, and the courses stamp to mark
+    announced once they are done (None: nothing to mark).
+
+    A course no longer published must leave the lists showing it: those learners. A new or
+    changed course may enter anyone's list: everyone announced, unless every course change up
+    to the current stamp has already been announced to everyone (a catalogue sync fetches
+    hundreds of courses; the first task covers them all, the rest find nothing to do)."""
     view = session.get(CourseView, course_id)
     if view is None or view.status != PUBLISHED:
-        return learners_showing(session, course_id)
-    return learners_announced(session)
+        return learners_showing(session, course_id), None
+    stamp = read_model.courses_stamp(session)
+    if stamp <= read_model.stamp(session, ANNOUNCED_STAMP):
+        return [], None
+    return learners_announced(session), stamp
+
+
+def mark_announced(session: Session, stamp: int) -> None:
+    """Every course change up to `stamp` has been announced to everyone."""
+    read_model.raise_stamp(session, ANNOUNCED_STAMP, stamp)
 
 
 def learners_showing(session: Session, course_id: int) -> list[int]:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import redis
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.bus.outbox import OutboxMixin, RelayCheckpointMixin
@@ -77,6 +78,12 @@ class Relay:
             except (redis.ConnectionError, redis.TimeoutError) as error:
                 log.warning("relay %s: Redis unavailable (%s); retrying", self.stream, error)
                 self._run_id = None
+                stop.wait(1.0)
+                continue
+            except OperationalError as error:
+                # the database is down, or (SQLite) a writer held the lock past the busy
+                # timeout: nothing was marked sent, so the next pass sends the same rows
+                log.warning("relay %s: database unavailable (%s); retrying", self.stream, error)
                 stop.wait(1.0)
                 continue
             if published:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import time
+
 import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from services.catalogue import courses
 from services.catalogue.models import OutboxEvent, Provider
@@ -109,3 +115,32 @@ def test_relay_publishes_in_commit_order_across_batches(catalogue_db, relay, red
         for _, fields in redis_client.xrange(STREAM)
     ]
     assert sent == ids
+
+
+def test_a_database_error_is_waited_out_and_the_rows_are_sent_afterwards(
+    catalogue_db, relay, redis_client
+):
+    course_id = publish_course(catalogue_db, "BBC-0009")
+    failures = {"left": 2}
+
+    def unavailable(session, transaction, connection) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OperationalError("BEGIN", {}, Exception("database is locked"))
+
+    stop = threading.Event()
+    event.listen(Session, "after_begin", unavailable)
+    try:
+        runner = threading.Thread(target=relay.run_forever, args=(stop, 0.05))
+        runner.start()
+        deadline = time.monotonic() + 30
+        while redis_client.xlen(STREAM) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        runner.join(timeout=10)
+        event.remove(Session, "after_begin", unavailable)
+    assert failures["left"] == 0  # both failures happened, and the relay kept going
+    assert runner.is_alive() is False
+    sent = [json.loads(fields[b"envelope"]) for _, fields in redis_client.xrange(STREAM)]
+    assert course_id in [e["payload"]["course_id"] for e in sent]

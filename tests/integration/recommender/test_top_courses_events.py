@@ -18,7 +18,9 @@ from services.recommender.handlers import (
 )
 from services.recommender.models import LearnerTopCourses, OutboxEvent
 from services.recommender.ranking.persistence import USER_FACTORS, load_ranker
+from services.recommender.serving import recommender_for
 from services.recommender.tasks import announce_course_change, announce_retrained
+from services.recommender.top_courses import audience_of_course_change, compute, record
 from services.recommender.training import TrainingRun, train_version
 from shared.events import make_event, utcnow
 from tests.integration.recommender.two_sectors import (
@@ -189,3 +191,32 @@ def test_erasure_removes_the_learner_from_the_read_model_the_announcements_and_t
     with database.session_scope() as session:
         assert session.get(LearnerTopCourses, 7) is None
         assert read_model.counts(session)["interactions"] == 80 * 3 - 3  # less learner 7's
+
+
+def test_a_catalogue_sync_is_announced_to_everyone_once_not_once_per_course(trained):
+    database, _ = trained
+    handle(database, on_interaction_recorded, interaction(9_700, 1, 2, "viewed"))
+    with database.session_scope() as session:
+        for course_id in (97, 98, 99):
+            publish(session, course_id, 7, DIGITAL)
+    announce_course_change(99)
+    with database.read_scope() as session:
+        assert audience_of_course_change(session, 97) == ([], None)  # covered by the first
+    with database.session_scope() as session:
+        publish(session, 96, 7, CARE)
+    with database.read_scope() as session:
+        learners, stamp = audience_of_course_change(session, 96)
+    assert learners == [1]
+    assert stamp is not None
+
+
+def test_a_learner_erased_while_their_top_was_computed_is_never_announced(trained, tmp_path):
+    database, _ = trained
+    recommender = recommender_for(tmp_path)
+    with database.read_scope() as session:
+        top = compute(session, recommender, 9, utcnow(), 365)
+    with database.session_scope() as session:
+        read_model.forget_learner(session, 9)
+    with database.session_scope() as session:
+        assert record(session, top, "retrained", utcnow()) is False
+    assert announced(database, 9) == []
