@@ -90,6 +90,9 @@ def configure(app: Celery, settings: Settings) -> Celery:
                 "task": "recommender.train",
                 "schedule": crontab(hour=2, minute=30),
             },
+            # A new deployment serves popularity and content until its first model: train
+            # one as soon as there are interactions, not at the next 02:30.
+            "recommender.train-first": {"task": "recommender.train_first", "schedule": 300.0},
         },
     )
     return app

@@ -111,6 +111,21 @@ def _announce(cause: str, audience: Callable[[Session], tuple[list[int], int | N
     return published
 
 
+@celery.task(name="recommender.train_first", acks_late=True)
+def train_first() -> str:
+    """Send `train` when no version serves yet (beat asks every five minutes), so a fresh
+    system gets its first model soon after its first interactions."""
+    settings = RecommenderSettings.from_env()
+    if ModelStore(Path(settings.models_dir)).current_name() is not None:
+        return "serving"
+    with Database(settings.database_url) as database, database.read_scope() as session:
+        interactions = read_model.counts(session)["interactions"]
+    if interactions == 0:
+        return "nothing-to-train"
+    train.delay()
+    return "sent"
+
+
 @celery.task(
     name="recommender.train", bind=True, acks_late=True, ignore_result=False, track_started=True
 )

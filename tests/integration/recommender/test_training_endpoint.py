@@ -13,8 +13,11 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from services.recommender import read_model
+from services.recommender.model_store import ModelStore
 from services.recommender.models import CourseView, DistrictCentroid
+from services.recommender.ranking.algorithms import RankerParams
 from services.recommender.resources.tasks.tracking import ISSUED_KEY
+from services.recommender.training import TrainingRun, train_version
 from shared.events import utcnow
 from shared.tasks import celery
 from tests.integration.web.conftest import ADMIN, ADMIN_TOKEN, make_app
@@ -29,6 +32,7 @@ ATTRIBUTES = {
 }
 #: Long enough for a loaded CI machine; the loop returns as soon as the task settles.
 SETTLE_DEADLINE_SECONDS = 240
+SMALL = RankerParams(kind="als", factors=8, iterations=5, num_threads=1)
 
 
 def seed(database, learners: int = 40) -> None:
@@ -295,3 +299,21 @@ def test_a_task_celery_knows_but_this_service_did_not_send_is_a_404(recommender)
     celery.backend.store_result(task_id, {"outcome": "trained"}, "SUCCESS")
 
     assert recommender.get(f"/tasks/{task_id}", headers=ADMIN).status_code == 404
+
+
+def test_a_fresh_system_sends_its_first_training_once_there_are_interactions(
+    recommender, recommender_db, redis_client, tmp_path
+):
+    from services.recommender.tasks import train_first
+
+    assert train_first() == "nothing-to-train"
+    seed(recommender_db)
+    assert train_first() == "sent"
+    assert [json.loads(m)["headers"]["task"] for m in redis_client.lrange("celery", 0, -1)] == [
+        "recommender.train"
+    ]
+    redis_client.delete("celery")
+    with recommender_db.session_scope() as session:
+        train_version(session, ModelStore(tmp_path / "models"), TrainingRun(SMALL))
+    assert train_first() == "serving"
+    assert redis_client.llen("celery") == 0
