@@ -82,6 +82,13 @@ class CourseIndex:
     def __len__(self) -> int:
         return len(self.table)
 
+    def route_kind_mask(self, kind: str) -> np.ndarray:
+        """bool (n,): courses of route `kind` or of both routes (built once per kind)."""
+        masks = self.__dict__.setdefault("_route_kind_masks", {})
+        if kind not in masks:
+            masks[kind] = np.array([k in (kind, "both") for k in self.route_kinds], dtype=bool)
+        return masks[kind]
+
 
 def _learners_per_course(session: Session) -> Counter[int]:
     rows = session.execute(

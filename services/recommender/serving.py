@@ -53,8 +53,9 @@ from services.recommender.ranking.matrix import (
 )
 from services.recommender.ranking.persistence import load_ranker, load_signals
 
-#: Kinds after which a course is never suggested again to that learner.
-TURNED_DOWN = frozenset({"completed", "dismissed", "not-interested"})
+#: Kinds after which a course is never suggested again to that learner (they did it, are on
+#: it, or said no).
+TURNED_DOWN = frozenset({"completed", "enrolled", "dismissed", "not-interested"})
 #: Kinds that count as having taken (or started) a course, for the content profile.
 TAKEN = frozenset({"completed", "enrolled", "applied", "saved"})
 
@@ -286,7 +287,7 @@ def recommend(
     verdict = feasible(index.table, limits, today, horizon_days)
     mask = verdict.mask
     if ask.route_kind is not None:
-        mask = mask & np.isin(index.route_kinds, [ask.route_kind, "both"])
+        mask = mask & index.route_kind_mask(ask.route_kind)
     rows = np.flatnonzero(mask)
     if len(rows) == 0:
         return []
@@ -297,15 +298,34 @@ def recommend(
         components["similar_learners"],
         components["popularity"],
     )
-    order = np.lexsort((index.table.ids[rows], -total))  # best first, ties by course id
-    ranked = [int(index.table.ids[rows[i]]) for i in order]
-    position = {int(index.table.ids[rows[i]]): int(i) for i in order}
-    providers = {c: int(index.table.provider_ids[index.row_of[c]]) for c in ranked}
-    chosen = diversify(ranked, providers, ask.n)
+    chosen, position = _best(index, rows, total, ask.n)
     goals = _goal_features(learner.attributes)
     return [
         _suggestion(snapshot, verdict, c, position[c], total, components, goals) for c in chosen
     ]
+
+
+def _best(
+    index: CourseIndex, rows: np.ndarray, total: np.ndarray, n: int
+) -> tuple[list[int], dict[int, int]]:
+    """The `n` best course ids, at most two per provider, and each one's position in `rows`.
+
+    Only the best few hundred are looked at in Python (diversity never needs more than two per
+    provider beyond the first `n`); all of them if that is not enough."""
+    ids = index.table.ids[rows]
+    width = min(max(20 * n, 200), len(rows))
+    while True:
+        if width < len(rows):
+            head = np.argpartition(-total, width - 1)[:width]
+        else:
+            head = np.arange(len(rows))
+        order = head[np.lexsort((ids[head], -total[head]))]  # best first, ties by course id
+        ranked = ids[order].tolist()
+        providers = dict(zip(ranked, index.table.provider_ids[rows[order]].tolist(), strict=True))
+        chosen = diversify(ranked, providers, n)
+        if len(chosen) == n or width == len(rows):
+            return chosen, dict(zip(ranked, order.tolist(), strict=True))
+        width = len(rows)
 
 
 def _limits(session: Session, learner: Learner, ask: Request) -> LearnerLimits:
@@ -381,22 +401,33 @@ def _collaborative(
             return out  # a factor model that cannot fold in a new learner (BPR)
         recalculate = False  # BPR: its trained factors are the best it has
     columns = snapshot.column_of_row[rows]
-    row = build_confidence_matrix(
-        learner.history, model.rules, now, IdMap([learner.learner_id]), snapshot.columns
-    ).confidence[:, : len(snapshot.columns)]
-    allowed = np.zeros(len(snapshot.columns), dtype=bool)
-    allowed[columns] = True
-    top, scores = ranker.recommend(
-        np.array([model.learners.index(learner.learner_id) if known else 0]),
-        row,
-        min(k, len(rows)),
-        filter_courses=np.flatnonzero(~allowed),
-        recalculate=recalculate,
+    row = model.learners.index(learner.learner_id) if known else None
+    history = confidence_row(learner, model.rules, now, snapshot.columns)
+    scores = ranker.score_courses(row, history, columns, recalculate)
+    if scores is None:
+        return out
+    # as implicit's filter_already_liked_items: what the learner already showed interest in
+    # gets no collaborative score (the model would only echo their own history back)
+    scores = np.where(np.isin(columns, history.indices), -np.inf, scores)
+    k = min(k, len(rows))
+    top = np.argpartition(-scores, k - 1)[:k] if k < len(rows) else np.arange(len(rows))
+    return collaborative_share(top, scores[top], len(rows))
+
+
+def confidence_row(
+    learner: Learner, rules: ConfidenceRules, now: datetime, columns: IdMap
+) -> csr_matrix:
+    """The learner's whole history as one confidence row over `columns`, shape (1, len),
+    built on the learner's own few courses (copying a 50,000-course id map per request cost
+    more than the ranking)."""
+    own = build_confidence_matrix(learner.history, rules, now, IdMap([learner.learner_id]))
+    ids = own.courses.to_list()
+    kept = [i for i, course_id in enumerate(ids) if course_id in columns]
+    confidence = own.confidence[:, kept].tocoo()
+    targets = columns.indices(ids[i] for i in kept)
+    return csr_matrix(
+        (confidence.data, (confidence.row, targets[confidence.col])), shape=(1, len(columns))
     )
-    found = top[0] >= 0
-    position = {int(c): i for i, c in enumerate(columns)}
-    picked = [position[int(c)] for c in top[0][found]]
-    return collaborative_share(np.array(picked, dtype=np.int64), scores[0][found], len(rows))
 
 
 def _goal_features(attributes: dict[str, Any]) -> dict[str, str]:

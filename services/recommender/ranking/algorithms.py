@@ -214,6 +214,19 @@ class Ranker(ABC):
         """Courses most like ``column`` (itself excluded), shape (n,) each, padded."""
 
     @abstractmethod
+    def score_courses(
+        self, row: int | None, user_items: csr_matrix, columns: np.ndarray, recalculate: bool
+    ) -> np.ndarray | None:
+        """One learner's scores for `columns` (shape (c,)), for serving: what `recommend`
+        computes, without its top-N, filtering and shape normalisation (the caller has chosen
+        the candidates, and drops the courses already in the learner's row).
+
+        `row`: the learner's row, None when the model never met them; `user_items`: their
+        whole confidence row (1, any); `recalculate`: factors from that row now. None when
+        the model cannot score this learner (a factor model without factors for them that
+        cannot recalculate)."""
+
+    @abstractmethod
     def refresh_learners(self, rows: np.ndarray, user_items: csr_matrix) -> None:
         """Recompute learners ``rows`` (shape (r,)) from their whole history rows (r, n)."""
 
@@ -291,6 +304,11 @@ class PopularityRanker(Ranker):
             scores[start : start + _CHUNK] = np.take_along_axis(best_scores, order, axis=1)
         return columns, scores
 
+    def score_courses(
+        self, row: int | None, user_items: csr_matrix, columns: np.ndarray, recalculate: bool
+    ) -> np.ndarray:
+        return self.counts[columns]
+
     def refresh_learners(self, rows: np.ndarray, user_items: csr_matrix) -> None:
         """Nothing to recompute: popularity keeps no per-learner state (the row is read at
         ask time to drop courses already taken)."""
@@ -362,6 +380,22 @@ class ImplicitRanker(Ranker):
         own = columns != column
         columns, scores = normalise_top(columns[own][None, :], scores[own][None, :], n)
         return columns[0], scores[0]
+
+    def score_courses(
+        self, row: int | None, user_items: csr_matrix, columns: np.ndarray, recalculate: bool
+    ) -> np.ndarray | None:
+        items = with_shape(user_items, 1, self.n_courses)
+        factors = self.course_factors
+        if factors is None:  # item-kNN: the row times the similarity matrix
+            return np.asarray((items @ self.model.similarity)[:, columns].todense()).ravel()
+        if recalculate and self.can_recalculate:
+            weighted = items if self.weighting is None else self.weighting.apply(items)
+            learner = self.model.recalculate_user(0, weighted)
+        elif row is not None and 0 <= row < self.n_learners:
+            learner = self.model.user_factors[row]
+        else:
+            return None
+        return factors[columns] @ learner
 
     def refresh_learners(self, rows: np.ndarray, user_items: csr_matrix) -> None:
         if not self.can_recalculate:

@@ -154,3 +154,29 @@ def test_bm25_weighting_matches_implicit_and_weighs_one_row_the_same(by):
     assert ours == pytest.approx(theirs, rel=1e-4, abs=1e-6)
     if by == "course":  # course-side statistics come from training, the row's from itself
         assert weighting.apply(matrix[[7]]).toarray() == pytest.approx(ours[[7]], rel=1e-4)
+
+
+@pytest.mark.parametrize("kind", ["popularity", "cosine", "bpr", "als"])
+def test_scoring_chosen_courses_agrees_with_recommend_on_their_order(kind):
+    matrix = small_matrix()
+    ranker = fit(matrix, params(kind))
+    row = 3
+    columns = np.array([1, 4, 7, 8, 10, 11])
+    others = np.setdiff1d(np.arange(12), columns)
+    top, _ = ranker.recommend(np.array([row]), matrix[[row]], n=12, filter_courses=others)
+    scores = ranker.score_courses(row, matrix[[row]], columns, recalculate=False)
+    assert scores.shape == (len(columns),)
+    liked = set(matrix[row].indices)
+    expected = [int(c) for c in top[0] if c >= 0]
+    ours = [int(c) for c in columns[np.argsort(-scores, kind="stable")] if c not in liked]
+    assert ours[: len(expected[:3])] == expected[:3]  # item-kNN answers only scored courses
+
+
+def test_scoring_a_learner_the_model_never_met_recalculates_or_declines():
+    matrix = small_matrix()
+    history = csr_matrix((np.ones(2, np.float32), ([0, 0], [7, 8])), shape=(1, 12))
+    als = fit(matrix, params("als"))
+    scores = als.score_courses(None, history, np.arange(12), recalculate=True)
+    assert int(np.argmax(scores)) in range(6, 12)
+    bpr = fit(matrix, params("bpr"))
+    assert bpr.score_courses(None, history, np.arange(12), recalculate=True) is None
