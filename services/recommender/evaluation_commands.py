@@ -61,9 +61,9 @@ def _progress(items: list, **kwargs: object) -> list:
 def evaluate_command(
     data_name: str, out: Path, params_file: Path | None, sample: int | None, seed: int
 ) -> None:
-    """Compare popularity, item-kNN, BPR, plain ALS and the default on a hold-out split and
-    write <out>/<data>.md with PNG figures."""
-    from services.recommender.ranking.evaluation import DEFAULT, REFERENCE_MODELS, evaluate
+    """Compare popularity, item-kNN, BPR, plain ALS, the default and the hybrid (serving's
+    blend over the default) on a hold-out split and write <out>/<data>.md with PNG figures."""
+    from services.recommender.ranking.evaluation import evaluate, standard_models
     from services.recommender.ranking.report import write_report
 
     split = _load_split(data_name)
@@ -73,7 +73,7 @@ def evaluate_command(
         if params_file.is_file()
         else DEFAULT_PARAMS
     )
-    models = {**REFERENCE_MODELS, DEFAULT: default}
+    models = standard_models(default)
     evaluation = evaluate(split, models, sample=sample, seed=seed, progress=_progress)
     command = "routeways recommender " + shlex.join(sys.argv[2:] if len(sys.argv) > 2 else [])
     path = write_report(evaluation, out, command)
@@ -85,6 +85,13 @@ def evaluate_command(
     if evaluation.ratio is not None:
         r = evaluation.ratio
         click.echo(f"default/popularity nDCG@10 {r.ratio:.2f} (95% {r.low:.2f} to {r.high:.2f})")
+    hybrid = evaluation.hybrid
+    for label, r in (
+        ("hybrid/popularity", hybrid and hybrid.vs_popularity),
+        ("hybrid/default", hybrid and hybrid.vs_default),
+    ):
+        if r:
+            click.echo(f"{label} nDCG@10 {r.ratio:.2f} (95% {r.low:.2f} to {r.high:.2f})")
     click.echo(f"report: {path}")
 
 

@@ -1,13 +1,18 @@
 """Hold-out splits of the data sets the recommender is evaluated on.
 
 - ``mooccubex-cf``: the data set's own leave-one-out split (one test course per learner; its
-  row positions are not chronological, so no temporal split is possible).
+  row positions are not chronological, so no temporal split is possible); course content from
+  its knowledge-graph triples (``r<relation>:<entity>`` per concept, field, teacher, school or
+  linked course; ids only, the data set has no names).
 - ``oulad``: learner x module-presentation registrations as implicit feedback; each learner
   with two or more registrations holds out their latest (by registration date, placed on the
   calendar by the presentation's start); learner groups (gender, age band, disability, IMD
-  band) kept for the exposure report, course groups by the module's domain.
+  band) kept for the exposure report, course groups by the module's domain; course content is
+  only the module and its domain (``module:AAA``, ``domain:STEM``).
 - ``demo``: the seeded demo data set, split in time: interactions before the 80th percentile
-  of time train, later saves/applications/enrolments/completions are the test.
+  of time train, later saves/applications/enrolments/completions are the test; course content
+  as serving describes it (skills, occupations, sector, RQF level) and each learner's current
+  occupation (for the similar-learner signal).
 
 Tuning never sees test rows: ``validation_split`` holds one more course per learner out of the
 TRAIN rows and drops the test rows altogether.
@@ -29,6 +34,7 @@ from pathlib import Path
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from services.recommender.content import CourseContent, course_features
 from services.recommender.ranking.matrix import (
     ConfidenceRules,
     IdMap,
@@ -51,7 +57,10 @@ class Split:
     ``train``: float32 confidence to fit on; ``test``: held-out relevant courses (non-zero);
     ``exclusions``: never-recommend marks (may be empty); ``learner_groups``: attribute ->
     label per learner, shape (n_learners,); ``course_groups``: attribute -> label per course,
-    shape (n_courses,).
+    shape (n_courses,); ``course_features``: content feature names per course column
+    (``ContentMatrix.from_features`` reads them), None when the data set has no content;
+    ``learner_occupations``: current occupation per learner, shape (n_learners,), "" when
+    unknown, None when the data set has none.
     """
 
     name: str
@@ -63,6 +72,8 @@ class Split:
     description: str
     learner_groups: dict[str, np.ndarray] = field(default_factory=dict)
     course_groups: dict[str, np.ndarray] = field(default_factory=dict)
+    course_features: list[list[str]] | None = None
+    learner_occupations: np.ndarray | None = None
 
     @property
     def test_rows(self) -> np.ndarray:
@@ -149,10 +160,25 @@ def mooccubex_split(folder: Path) -> Split:
         courses=IdMap(course_ids),
         description=(
             "MOOCCubeX (XuetangX) enrolments: the data set's own leave-one-out split, one "
-            "test course per learner; confidence 1 per enrolment"
+            "test course per learner; confidence 1 per enrolment; course content: the "
+            "knowledge-graph links of each course (concepts, fields, teachers, schools, linked "
+            "courses; ids only)"
         ),
         learner_groups={"gender": gender},
+        course_features=knowledge_graph_features(folder / "kg_triples.tsv.gz", n_items),
     )
+
+
+def knowledge_graph_features(path: Path, n_items: int) -> list[list[str]] | None:
+    """Per item column, ``r<relation>:<tail>`` for every triple whose head is that item
+    (KGAT ids: 0..n_items-1 are the items, higher ids other entities); None without the file."""
+    if not path.is_file():
+        return None
+    features: list[list[str]] = [[] for _ in range(n_items)]
+    for head, relation, tail in _read_tsv(path):
+        if int(head) < n_items:
+            features[int(head)].append(f"r{relation}:{tail}")
+    return features
 
 
 def _presentation_start(code: str) -> date:
@@ -217,7 +243,8 @@ def oulad_split(folder: Path) -> Split:
             continue
         for g in OULAD_GROUPS:
             groups[g][row] = r[g] or "unknown"
-    domains = np.array([OULAD_DOMAINS.get(c.split("-")[0], "other") for c in courses.to_list()])
+    modules = [c.split("-")[0] for c in courses.to_list()]
+    domains = np.array([OULAD_DOMAINS.get(m, "other") for m in modules])
     return Split(
         name="oulad",
         train=as_csr(train_pairs),
@@ -227,10 +254,14 @@ def oulad_split(folder: Path) -> Split:
         courses=courses,
         description=(
             "Open University registrations (learner x module-presentation); each learner with "
-            "two or more registrations holds out the latest by registration date"
+            "two or more registrations holds out the latest by registration date; course "
+            "content: only the module and its domain (the data set describes courses no further)"
         ),
         learner_groups=groups,
         course_groups={"domain": domains},
+        course_features=[
+            [f"module:{m}", f"domain:{d}"] for m, d in zip(modules, domains.tolist(), strict=True)
+        ],
     )
 
 
@@ -267,6 +298,7 @@ def demo_split(seed: int = 7, learners: int = 1500, courses: int = 240) -> Split
         test = csr_matrix(test - test.multiply(seen), dtype=np.float32)
         test.eliminate_zeros()
     by_course = {c.key: c for c in data.courses}
+    by_learner = {lr.key: lr for lr in data.learners}
     courses_in_order = [by_course[k] for k in course_map.to_list()]
     return Split(
         name="demo",
@@ -277,7 +309,9 @@ def demo_split(seed: int = 7, learners: int = 1500, courses: int = 240) -> Split
         courses=built.courses,
         description=(
             f"seeded demo data (seed {seed}); temporal split at {cutoff:%Y-%m-%d}: later "
-            "saves, applications, enrolments and completions of new courses are the test"
+            "saves, applications, enrolments and completions of new courses are the test; "
+            "course content: skills, occupations, sector and RQF level; learners' current "
+            "occupations kept"
         ),
         learner_groups={
             "route_preference": np.array([lr.route_preference for lr in data.learners])
@@ -286,17 +320,29 @@ def demo_split(seed: int = 7, learners: int = 1500, courses: int = 240) -> Split
             "route_kind": np.array([c.route_kind for c in courses_in_order]),
             "level": np.array([f"RQF {c.rqf_level}" for c in courses_in_order]),
         },
+        course_features=[
+            course_features(CourseContent(c.skills, c.occupations, c.sector, c.rqf_level))
+            for c in courses_in_order
+        ],
+        learner_occupations=np.array(
+            [by_learner[k].occupation_code for k in built.learners.to_list()], dtype=object
+        ),
     )
 
 
-def validation_split(split: Split, seed: int = 0) -> Split:
+def validation_split(split: Split, seed: int = 0, learners: int | None = None) -> Split:
     """For tuning: one random train course per learner (with 2+ train courses) is held out of
-    TRAIN as the validation target; the real test rows are dropped, never looked at."""
+    TRAIN as the validation target; the real test rows are dropped, never looked at.
+
+    `learners` holds out for that many of them only (a random sample): enough to measure,
+    while the model still trains on every other learner's whole history."""
     rng = np.random.default_rng(seed)
     train = split.train.tocsr().copy()
     train.sort_indices()
     counts = np.diff(train.indptr)
     eligible = np.flatnonzero(counts >= 2)
+    if learners is not None and learners < len(eligible):
+        eligible = np.sort(rng.choice(eligible, size=learners, replace=False))
     picks = train.indptr[eligible] + (rng.random(len(eligible)) * counts[eligible]).astype(np.int64)
     held = csr_matrix(
         (np.ones(len(picks), dtype=np.float32), (eligible, train.indices[picks])),

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
-from services.recommender.ranking.evaluation import DEFAULT, POPULARITY, Evaluation
-from services.recommender.ranking.metrics import KS
+from services.recommender.ranking.evaluation import (
+    DEFAULT,
+    HYBRID,
+    POPULARITY,
+    TOP_N,
+    Evaluation,
+    HybridSummary,
+)
+from services.recommender.ranking.metrics import KS, RatioInterval
 
 METRIC_COLUMNS = [f"{m}@{k}" for k in KS for m in ("precision", "recall", "ndcg", "map")]
 
@@ -20,10 +28,12 @@ def _plots(evaluation: Evaluation, out: Path, stem: str) -> list[str]:
     names = [m.name for m in evaluation.models]
     files = []
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    axes[0].barh(names, [m.means["ndcg@10"] for m in evaluation.models], color="#3b6ea5")
+    ndcg_colours = ["#2f8f6f" if n == HYBRID else "#3b6ea5" for n in names]
+    coverage_colours = ["#6f8f2f" if n == HYBRID else "#a5673b" for n in names]
+    axes[0].barh(names, [m.means["ndcg@10"] for m in evaluation.models], color=ndcg_colours)
     axes[0].set_xlabel("nDCG@10 (higher is better)")
     axes[0].invert_yaxis()
-    axes[1].barh(names, [m.coverage10 for m in evaluation.models], color="#a5673b")
+    axes[1].barh(names, [m.coverage10 for m in evaluation.models], color=coverage_colours)
     axes[1].set_xlabel("catalogue coverage@10")
     axes[1].invert_yaxis()
     axes[1].set_yticklabels([])
@@ -95,6 +105,8 @@ def write_report(evaluation: Evaluation, out: Path, command: str) -> Path:
             "Default parameters: `" + json.dumps(default.params.to_dict()) + "`",
             "",
         ]
+    if evaluation.hybrid is not None:
+        lines += _hybrid_section(evaluation.hybrid)
     if evaluation.exposure:
         lines += [
             "## Exposure by learner group",
@@ -130,7 +142,70 @@ def write_report(evaluation: Evaluation, out: Path, command: str) -> Path:
         "ratio_default_popularity_ndcg@10": evaluation.ratio.to_dict()
         if evaluation.ratio
         else None,
+        "hybrid": _hybrid_json(evaluation.hybrid),
         "exposure": evaluation.exposure,
     }
     (out / f"{stem}.json").write_text(json.dumps(figures_json, indent=2), encoding="utf-8")
     return path
+
+
+def _interval(r: RatioInterval | None) -> str:
+    if r is None:
+        return "not measured (a model is missing from the run)"
+    return f"**{r.ratio:.2f}** (95% paired bootstrap interval {r.low:.2f} to {r.high:.2f})"
+
+
+def _hybrid_section(hybrid: HybridSummary) -> list[str]:
+    b = hybrid.blend
+    if hybrid.content_features:
+        content = (
+            f"cosine between each course's content ({hybrid.content_features:,} distinct "
+            f"features; {hybrid.courses_with_content:,} courses have some) and the mean "
+            "content of the learner's training courses (offline, the profile uses no learner "
+            "attributes: no goals, current occupation or level)"
+        )
+    else:
+        content = "**0 for every course**: this data set has no course content"
+    if hybrid.occupations:
+        similar = (
+            f"training learners of the learner's current occupation ({hybrid.occupations} "
+            "occupations) who took the course, as a share of the most-taken such course"
+        )
+    else:
+        similar = "**0 for every course**: this data set records no learner occupation"
+    return [
+        "## The hybrid (what serving answers with)",
+        "",
+        f"**{HYBRID}** blends, per learner, components each scaled 0..1 over the courses the "
+        "learner may be shown, with `services/recommender/blend.py` (the formula serving uses):",
+        "",
+        f"- collaborative x {b.collaborative}: the default model's top "
+        f"{max(b.candidates, 5 * TOP_N)} (max({b.candidates}, 5 x {TOP_N})) scores as a share "
+        "of the best (the default's fit is "
+        "reused, so its fit s is the default's plus building the content and occupation "
+        "counts);",
+        f"- content x {b.content}: {content};",
+        f"- similar learners x {b.similar_learners}: {similar};",
+        f"- popularity x {b.popularity}: log(1 + training learners who took the course), as a "
+        "share of the most popular.",
+        "",
+        f"nDCG@10 of **{HYBRID}** / **{POPULARITY}**: {_interval(hybrid.vs_popularity)}; "
+        f"**{HYBRID}** / **{DEFAULT}**: {_interval(hybrid.vs_default)}; same learners, "
+        "resampled together.",
+        "",
+    ]
+
+
+def _hybrid_json(hybrid: HybridSummary | None) -> dict | None:
+    if hybrid is None:
+        return None
+    return {
+        "blend": asdict(hybrid.blend),
+        "content_features": hybrid.content_features,
+        "courses_with_content": hybrid.courses_with_content,
+        "occupations": hybrid.occupations,
+        "ratio_hybrid_popularity_ndcg@10": hybrid.vs_popularity.to_dict()
+        if hybrid.vs_popularity
+        else None,
+        "ratio_hybrid_default_ndcg@10": hybrid.vs_default.to_dict() if hybrid.vs_default else None,
+    }
