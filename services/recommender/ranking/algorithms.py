@@ -23,14 +23,16 @@ Training and scoring run under ``threadpool_limits(1, "blas")`` with implicit's 
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
 from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from services.recommender.ranking.matrix import with_shape
 
@@ -135,6 +137,19 @@ class Bm25Weighting:
         return csr_matrix(x, dtype=np.float32)
 
 
+@functools.cache
+def _blas_single_threaded() -> bool:
+    """Whether every BLAS library loaded runs one thread already (asked once per process)."""
+    return all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
+
+
+def one_blas_thread() -> AbstractContextManager:
+    """`threadpool_limits(1, "blas")`, as implicit asks, unless BLAS already runs one thread
+    (OPENBLAS_NUM_THREADS=1, which every Routeways process sets): entering the limit costs
+    about 0.35 ms, more than refreshing one learner's factors."""
+    return nullcontext() if _blas_single_threaded() else threadpool_limits(1, "blas")
+
+
 class Ranker(ABC):
     """A fitted model over ``n_courses`` columns; see the module docstring for the contract."""
 
@@ -176,7 +191,7 @@ class Ranker(ABC):
             if filter_courses is None or len(filter_courses) == 0
             else np.unique(np.asarray(filter_courses, dtype=np.int32))
         )
-        with threadpool_limits(1, "blas"):
+        with one_blas_thread():
             columns, scores = self._top(rows, items, fetch, global_filter, recalculate)
         # implicit's kNN scorer can hand back already-taken courses when n is large: drop
         # them here together with the per-learner exclusions
@@ -374,7 +389,7 @@ class ImplicitRanker(Ranker):
         )
 
     def similar_courses(self, column: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-        with threadpool_limits(1, "blas"):
+        with one_blas_thread():
             columns, scores = self.model.similar_items(int(column), N=n + 1)
         columns, scores = np.asarray(columns), np.asarray(scores)
         own = columns != column
@@ -410,7 +425,7 @@ class ImplicitRanker(Ranker):
             weighted = self.weighting.apply(weighted)
         if not self.model.user_factors.flags.writeable:  # memory-mapped read-only from disk
             self.model.user_factors = np.array(self.model.user_factors)
-        with threadpool_limits(1, "blas"):
+        with one_blas_thread():
             self.model.partial_fit_users(rows, weighted)
 
     @property

@@ -180,3 +180,13 @@ def test_scoring_a_learner_the_model_never_met_recalculates_or_declines():
     assert int(np.argmax(scores)) in range(6, 12)
     bpr = fit(matrix, params("bpr"))
     assert bpr.score_courses(None, history, np.arange(12), recalculate=True) is None
+
+
+def test_scoring_runs_blas_on_one_thread_whatever_the_environment_asked():
+    from threadpoolctl import threadpool_info
+
+    from services.recommender.ranking.algorithms import one_blas_thread
+
+    with one_blas_thread():
+        blas = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    assert set(blas) <= {1}
