@@ -48,8 +48,9 @@ def test_default_model_ndcg_over_popularity_has_a_lower_bound_above_one(result):
 
 @pytest.mark.slow
 def test_hybrid_is_reported_with_knowledge_graph_content_and_beats_popularity(result, mooccubex):
-    """On all held-out learners the hybrid's nDCG@10 is HYBRID_FIGURE; it is not asserted
-    against the default's."""
+    """On all 97,722 held-out learners (docs/evaluation/mooccubex-cf.md) the hybrid's nDCG@10
+    is 0.1577: 4.70 x popularity's (95% 4.55 to 4.83) but 0.97 x the default's (0.97 to
+    0.98), so it is not asserted against the default."""
     hybrid = result.model(HYBRID)
     assert hybrid.top.shape == (15_000, 10)
     rows = np.sort(np.random.default_rng(0).choice(mooccubex.test_rows, 15_000, replace=False))
