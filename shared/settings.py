@@ -97,7 +97,10 @@ class Settings:
         "After a Redis restart, events sent this long before it are re-sent (everysec loses ~1 s)",
     )
     relay_poll_seconds: float = setting(
-        "ROUTEWAYS_RELAY_POLL_SECONDS", 0.25, "How often a relay looks for unsent outbox rows"
+        "ROUTEWAYS_RELAY_POLL_SECONDS",
+        0.05,
+        "How often an idle relay looks for unsent outbox rows (two relay hops sit between a "
+        "learner's interaction and their updated suggestions: at 0.25 s, p95 was 431 ms)",
     )
     task_time_limit_seconds: int = setting(
         "ROUTEWAYS_TASK_TIME_LIMIT_SECONDS", 1800, "Hard time limit of the longest Celery task"
