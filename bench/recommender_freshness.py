@@ -14,10 +14,12 @@ Builds the data once, in throwaway SQLite files and a bundled redis-server:
   (`training.train_version`, DEFAULT_PARAMS, as the `recommender.train` task does), and each
   sampled learner's announced top 10 (`top_courses.announce_many`, as after a retrain).
 
-Then, holding /tmp/routeways-bench.lock (fcntl, waited for) so that no other benchmark shares
-the two cores meanwhile:
+The whole run, the build included, holds /tmp/routeways-bench.lock (fcntl, waited for), so
+that no other benchmark shares the two cores meanwhile. Measured:
 
-1. Freshness, for each relay poll setting (`--relay-poll`: the shipped 0.25 s, then 0.05 s).
+1. Freshness, for each relay poll setting (`--relay-poll`, ROUTEWAYS_RELAY_POLL_SECONDS of both
+   relays: 0.25 s, the default when this bench was written, and 0.05 s; the settings' default
+   at run time is recorded).
    A bare warm-up, then rounds in turns, ours then bare (A B A B ...), paced at `--rate`/s:
    - ours: the real `routeways relay profile`, `routeways consume recommender` and
      `routeways relay recommender` start afresh on these files for each round, the
@@ -36,9 +38,10 @@ the two cores meanwhile:
      `published_at`, recommender inbox `handled_at`, `LearnerTopCourses.updated_at` when the
      ranking began, recommender outbox `occurred_at` and `published_at`). An event not seen
      5 s after the round's last commit is missing.
-   - bare: XADD of an envelope of the same kind to a scratch stream, read by a thread blocked
-     in XREADGROUP with the consumer's batch size and block time (`ConsumerPolicy`), XACKed;
-     sent just before XADD, received when XREADGROUP returns.
+   - bare (the bus processes stopped): XADD of an envelope of the same kind to a scratch
+     stream, read by a thread blocked in XREADGROUP with the consumer's batch size and block
+     time (`ConsumerPolicy`), XACKed; sent just before XADD, received when XREADGROUP
+     returns.
 2. Serving, with `routeways serve recommender` (gunicorn, deploy/gunicorn.conf.py: 2 workers
    x 4 threads) and no bus processes. Per learner: a plain GET /learners/<id>/recommendations
    (nothing changed: the baseline); a new course toward their goal (sector, occupation, the
@@ -80,7 +83,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -305,7 +308,8 @@ def processes(commands: list[list[str]], env: dict, logs: Path) -> Iterator[None
             process.wait(timeout=30)
             log.close()
             if process.returncode not in (0, -15):
-                print(f"{process.args[3:]} exited {process.returncode}; logs in {logs}")
+                tail = Path(log.name).read_text(errors="replace")[-2000:]
+                print(f"{process.args[3:]} exited {process.returncode}:\n{tail}")
 
 
 class Arrivals(threading.Thread):
@@ -315,7 +319,11 @@ class Arrivals(threading.Thread):
     subscriber watching the stream (XREAD from the start)."""
 
     def __init__(
-        self, redis_url: str, stream: str, key_of: object, group: str | None = None
+        self,
+        redis_url: str,
+        stream: str,
+        key_of: Callable[[dict], tuple | None],
+        group: str | None = None,
     ) -> None:
         super().__init__(daemon=True)
         self.client = redis.Redis.from_url(redis_url, client_name=WATCHER)
@@ -358,7 +366,7 @@ def hop_number(fields: dict) -> tuple[int, None]:
     return int(fields[b"n"]), None
 
 
-def wait_for(condition: object, what: str, logs: Path, timeout: float = 120) -> None:
+def wait_for(condition: Callable[[], bool], what: str, logs: Path, timeout: float = 120) -> None:
     """Wait until `condition()`; past `timeout`, show the processes' logs and give up."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -854,12 +862,13 @@ def main() -> None:
     parser.add_argument("--new-courses", type=int, default=60, help="new-course samples")
     parser.add_argument(
         "--relay-poll", type=float, nargs="+", metavar="SECONDS",
-        default=[Settings.relay_poll_seconds, 0.05],
+        default=[0.25, 0.05],
         help="ROUTEWAYS_RELAY_POLL_SECONDS of the relays, one freshness run each "
-        f"(default: the shipped {Settings.relay_poll_seconds}, then 0.05)",
+        f"(default: 0.25 and 0.05; the settings' default is {Settings.relay_poll_seconds})",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    args.relay_poll = list(dict.fromkeys(args.relay_poll))
     if args.rounds < 2:
         parser.error("--rounds must be at least 2 (A B A B)")
     per_round = math.ceil(args.samples / args.rounds)
@@ -932,6 +941,7 @@ def main() -> None:
             "lock": {"file": str(LOCK), "waited_seconds": round(waited, 1)},
             "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
             "target_p95_ms": TARGET_MS,
+            "relay_poll_seconds_default_in_settings": Settings.relay_poll_seconds,
             "data": {
                 "learners": args.learners,
                 "courses": args.courses,

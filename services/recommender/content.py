@@ -124,13 +124,19 @@ def content_factors(
     """Factors for courses the model was not trained on, shape (len(new_rows), factors).
 
     Each is the mean of `known_factors` (len(known_rows), factors), the trained courses'
-    factors, weighted by how many features each shares with the new course; a new course that
+    factors, weighted by the features each shares with the new course, a feature counting by
+    its rarity (idf: sharing a skill taught by five courses says more than sharing a level
+    held by thousands, which would make every new course look generic; a feature every
+    trained course has says nothing); a new course that
     shares nothing gets zeros (it then scores 0 for every learner: no collaborative claim).
     """
     factors = known_factors.shape[1]
     if len(new_rows) == 0 or len(known_rows) == 0:
         return np.zeros((len(new_rows), factors), dtype=np.float32)
-    shared = (content.binary[new_rows] @ content.binary[known_rows].T).tocsr()  # (new, known)
+    known = content.binary[known_rows]
+    courses_with = np.asarray(known.sum(axis=0)).ravel()
+    rarity = np.log(len(known_rows) / np.maximum(courses_with, 1.0))  # 0: every course has it
+    shared = (content.binary[new_rows] @ diags(rarity) @ known.T).tocsr()  # (new, known)
     totals = np.asarray(shared.sum(axis=1)).ravel()
     inverse = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
     weights = diags(inverse) @ shared

@@ -50,3 +50,15 @@ def test_a_new_course_gets_the_mean_factors_of_the_courses_sharing_its_content_w
     factors = content_factors(content, np.array([2, 3]), np.array([0, 1]), known)
     assert factors[0] == pytest.approx([1.0, 0.0])  # shares only with DIGITAL
     assert not factors[1].any()  # shares nothing: no collaborative claim
+
+
+def test_a_shared_rare_skill_says_more_than_a_shared_common_level():
+    courses = [
+        CourseContent(["welding"], [], None, 2),  # the only other welding course
+        *[CourseContent([f"skill{i}"], [], None, 2) for i in range(6)],  # level 2, like most
+        CourseContent(["welding"], [], None, 2),  # new
+    ]
+    content = ContentMatrix.build(courses)
+    known = np.array([[1.0, 0.0]] + [[0.0, 1.0]] * 6, dtype=np.float32)
+    factors = content_factors(content, np.array([7]), np.arange(7), known)
+    assert factors[0][0] > factors[0][1]  # pulled towards the welding course, not the level
