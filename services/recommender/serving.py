@@ -86,6 +86,12 @@ class ServingModel:
         if current is None:
             return None
         ranker, learners, courses = load_ranker(current.path)
+        model = getattr(ranker, "model", None)
+        if model is not None and hasattr(model, "num_threads"):
+            # one request, one learner: implicit's OpenMP threads only add hand-off latency
+            # (refresh + recommend p50 1.67x bare at one thread, 2.36x at two, with far worse
+            # tails under load: bench/results/recommender_incremental.json)
+            model.num_threads = 1
         confidence = current.params.get("confidence")
         rules = ConfidenceRules.from_dict(confidence) if confidence else ConfidenceRules()
         signals = load_signals(current.path)
