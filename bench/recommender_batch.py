@@ -18,7 +18,8 @@ After a warm-up of both paths on learners outside the subset, `--rounds` rounds 
   process's `Recommender` already loaded (as a worker's is after its first task) and the
   `learner_top_courses` and `outbox_events` tables emptied before each round (outside the
   timing), so every learner's list is new and publishes an event; learners/s, and each
-  `announce`'s own time for p50/p95/p99.
+  learner's `top_courses.compute` time (computed in a read-only transaction, then the moved
+  lists stored in a short one per 200 learners) for p50/p95/p99.
 
 Then a split of B's per-learner cost (filters, collaborative, content, SQL reads, storing the
 list and the outbox event, commits) from a stage clock over `--profile` learners, and a
@@ -60,7 +61,7 @@ from tqdm import tqdm
 from services.recommender import serving, top_courses
 from services.recommender.model_store import ModelStore
 from services.recommender.models import LearnerTopCourses, OutboxEvent
-from services.recommender.ranking.algorithms import ImplicitRanker, Ranker
+from services.recommender.ranking.algorithms import ImplicitRanker
 from services.recommender.ranking.persistence import load_ranker
 from shared.db import Database
 
@@ -82,29 +83,29 @@ def published(database: Database) -> int:
         return session.scalar(select(func.count()).select_from(OutboxEvent)) or 0
 
 
-class AnnounceClock:
-    """Each `announce` call's own wall time (ms), by wrapping the module function that
-    `announce_many` looks up per learner."""
+class ComputeClock:
+    """Each learner's `top_courses.compute` wall time (ms), by wrapping the module function
+    that `announce_many` looks up per learner."""
 
     def __init__(self) -> None:
         self.ms: list[float] = []
 
     @contextlib.contextmanager
     def on(self) -> Any:
-        original = top_courses.announce
+        original = top_courses.compute
 
-        def timed(*args: Any, **kwargs: Any) -> bool:
+        def timed(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
                 return original(*args, **kwargs)
             finally:
                 self.ms.append((time.perf_counter() - started) * 1000)
 
-        top_courses.announce = timed
+        top_courses.compute = timed
         try:
             yield
         finally:
-            top_courses.announce = original
+            top_courses.compute = original
 
 
 def run_rounds(args: argparse.Namespace, model: scale.ScaleModel, database: Database) -> dict:
@@ -143,7 +144,7 @@ def run_rounds(args: argparse.Namespace, model: scale.ScaleModel, database: Data
     bare_model.recommend(warm_rows, user_items[warm_rows], N=10)
     ours(warm)
     rounds = []
-    clock = AnnounceClock()
+    clock = ComputeClock()
     for number in tqdm(range(1, args.rounds + 1), desc="A B rounds", unit="round"):
         with synthetic.cpu_accounted() as cpu_a:
             bare_seconds = [bare() for _ in range(args.bare_repeats)]
@@ -172,8 +173,10 @@ def run_rounds(args: argparse.Namespace, model: scale.ScaleModel, database: Data
         "A_bare_learners_per_second": a,
         "B_ours_learners_per_second": b,
         "ratio_B_over_A": round(b / a, 5),
-        "B_announce_latency": synthetic.percentiles(clock.ms),
-        "B_commits_and_transactions_ms_per_learner": round(
+        "B_compute_latency": synthetic.percentiles(clock.ms),
+        "B_compute_note": "top_courses.compute per learner (snapshot check + serving.recommend "
+        "with the learner's own limits), in announce_many's read-only transaction",
+        "B_storing_and_transactions_ms_per_learner": round(
             per_learner_ms - float(np.mean(clock.ms)), 3
         ),
         "extrapolated_to_full_size": {
@@ -192,14 +195,15 @@ STAGES = (
     (serving, "_limits", "  limits (+ district centroid SQL)"),
     (serving, "feasible", "  filters: feasible over every course"),
     (serving, "_collaborative", "  collaborative top-K"),
-    (Ranker, "recommend", "    Ranker.recommend"),
-    (ImplicitRanker, "_top", "      implicit model.recommend"),
+    (serving, "confidence_row", "    learner's confidence row"),
+    (ImplicitRanker, "score_courses", "    ImplicitRanker.score_courses"),
     (serving, "learner_profile", "  content: profile"),
     (serving, "content_scores", "  content: scores"),
     (serving, "_similar_learners_taken", "  similar learners"),
-    (serving, "diversify", "  diversify"),
+    (serving, "_best", "  best n, diversified"),
     (serving, "_suggestion", "  suggestions + reasons"),
-    (OutboxEvent, "publish", "outbox event (validate + add)"),
+    (top_courses, "record", "record: read + store the list, outbox event"),
+    (OutboxEvent, "publish", "  outbox event (validate + add)"),
     (SessionTransaction, "commit", "commit (per 200 learners; flush of lists + events)"),
 )
 
@@ -214,20 +218,20 @@ def split(args: argparse.Namespace, model: scale.ScaleModel, database: Database)
         recommender.snapshot(session)
     emptied(database)
     clock = scale.StageClock()
-    original = top_courses.announce
+    original = top_courses.compute
 
-    def announce(*arguments: Any, **kwargs: Any) -> bool:
+    def compute(*arguments: Any, **kwargs: Any) -> Any:
         with clock.call():
             return original(*arguments, **kwargs)
 
     with contextlib.ExitStack() as patches:
         for owner, attribute, name in STAGES:
             patches.enter_context(clock.patch(owner, attribute, name))
-        top_courses.announce = announce
+        top_courses.compute = compute
         try:
             top_courses.announce_many(database, recommender, learners, "retrained", HORIZON_DAYS)
         finally:
-            top_courses.announce = original
+            top_courses.compute = original
     emptied(database)
     profiler = cProfile.Profile()
     profiler.enable()
@@ -238,9 +242,9 @@ def split(args: argparse.Namespace, model: scale.ScaleModel, database: Database)
         "learners": len(learners),
         "stages": clock.summary(),
         "stages_note": "mean ms per learner; indented stages are inside the one above; "
-        "'total' is one announce (the commit, once per 200 learners, runs between announces, "
-        "so its share is of the announce total); announce minus snapshot, recommend and "
-        "outbox is reading and storing LearnerTopCourses",
+        "'total' is one learner's top_courses.compute; record and the commit run after each "
+        "batch of 200 computes (announce_many), outside 'total', so their shares are of the "
+        "compute total and they add to it",
         "cprofile_top_cumulative": _profile_lines(profiler, "cumulative", 30),
         "cprofile_top_own_time": _profile_lines(profiler, "tottime", 20),
     }
@@ -261,15 +265,15 @@ def table(results: dict) -> str:
         others = r["other_processes_cpu_seconds"]
         lines.append(f"{r['round']:<8}{r['path']:<6}{r['seconds']:>10}"
                      f"{r['learners_per_second']:>12}{others:>14}")  # fmt: skip
-    latency = measured["B_announce_latency"]
+    latency = measured["B_compute_latency"]
     lines += [
         f"ratio B/A learners/s: {measured['ratio_B_over_A']} (target >= {TARGET_RATIO})",
-        f"announce p50 {latency['p50_ms']} p95 {latency['p95_ms']} p99 {latency['p99_ms']} ms",
+        f"compute p50 {latency['p50_ms']} p95 {latency['p95_ms']} p99 {latency['p99_ms']} ms",
         f"one million learners, EXTRAPOLATED: bare "
         f"{measured['extrapolated_to_full_size']['A_bare_seconds']} s, ours "
         f"{measured['extrapolated_to_full_size']['B_ours_hours']} h",
         "",
-        "per learner (mean ms, share of one announce):",
+        "per learner (mean ms, share of one compute):",
     ]
     for name, figures in results["split"]["stages"].items():
         lines.append(f"  {name:<56}{figures['mean_ms']:>9.3f}{figures['share_of_total']:>8.1%}")
@@ -298,7 +302,8 @@ def main() -> None:
             "OPENBLAS_NUM_THREADS": os.environ["OPENBLAS_NUM_THREADS"],
             "bare": "implicit num_threads as saved (0 = all cores): its batch recommend "
             "uses both cores",
-            "ours": 'one Python thread; each learner scored under threadpool_limits(1, "blas")',
+            "ours": "one Python thread; BLAS limited by ranking.algorithms.one_blas_thread() "
+            '(threadpool_limits(1, "blas") unless BLAS already runs one thread, as here)',
         },
     }
     with synthetic.exclusive(not args.no_lock) as lock:

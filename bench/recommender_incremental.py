@@ -18,9 +18,9 @@ interleaved blocks of `--block` learners, the order of the paths rotating per bl
 - D (what if): B with the model's num_threads set to 1 for the call (implicit's OpenMP
   parallel region for one learner waits for a second thread on a busy 2-core machine).
 
-Every call under OPENBLAS_NUM_THREADS=1 (ours also under `threadpool_limits(1, "blas")`, as the
-service runs it); implicit's num_threads as saved (0: all cores). Reports p50/p95/p99 of each,
-B/A and C/A (issue target: B/A <= 2), and B's split between refresh and recommend.
+Every call under OPENBLAS_NUM_THREADS=1 (ours through `one_blas_thread()`, as the service runs
+it); implicit's num_threads as saved (0: all cores). Reports p50/p95/p99 of each, B/A, C/A and
+D/A (issue target: B/A <= 2), and B's split between refresh and recommend.
 
     .venv/bin/python bench/recommender_incremental.py [--samples 2000 --block 20]
 
@@ -193,7 +193,8 @@ def main() -> None:
         "sizes": sizes.to_dict(),
         "threads": {
             "OPENBLAS_NUM_THREADS": os.environ["OPENBLAS_NUM_THREADS"],
-            "ours": 'threadpool_limits(1, "blas") inside Ranker.recommend / refresh_learners',
+            "ours": "one Python thread; BLAS limited by ranking.algorithms.one_blas_thread() "
+            '(threadpool_limits(1, "blas") unless BLAS already runs one thread, as here)',
             "implicit_num_threads": "as saved in the version (0 = all cores)",
         },
     }

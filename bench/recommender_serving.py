@@ -53,7 +53,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -68,8 +67,9 @@ from sqlalchemy import event
 from tqdm import tqdm
 
 from services.recommender import serving
+from services.recommender.course_index import CourseIndex
 from services.recommender.model_store import ModelStore
-from services.recommender.ranking.algorithms import ImplicitRanker, Ranker
+from services.recommender.ranking.algorithms import ImplicitRanker
 from services.recommender.ranking.persistence import USER_FACTORS, load_ranker
 from shared.db import Database
 from shared.events import utcnow
@@ -187,8 +187,11 @@ def measure_http(args: argparse.Namespace, model: scale.ScaleModel, work: Path) 
             bare(learner_id)
             ours(learner_id)
         warm_requests = len(server_times(work / "access.log"))
+        worker = psutil.Process(pid)
+        worker_cpu = sum(worker.cpu_times()[:2])
         with synthetic.cpu_accounted() as cpu:
             measured = scale.interleave(sample, args.block, {"A": bare, "B": ours})
+        cpu["gunicorn_worker_cpu_seconds"] = round(sum(worker.cpu_times()[:2]) - worker_cpu, 1)
         memory = process_memory(pid)
         master_memory = process_memory(master.pid)
     finally:
@@ -245,6 +248,8 @@ def measure_http(args: argparse.Namespace, model: scale.ScaleModel, work: Path) 
         f"costs {_slice_cost_us(user_items)} us more per call if counted)",
         "implicit_num_threads": int(getattr(bare_model, "num_threads", -1)),
         "cpu_during_measurement": cpu,
+        "cpu_note": "other_processes_cpu_seconds includes the gunicorn worker's own CPU "
+        "(gunicorn_worker_cpu_seconds): the rest is what other processes took",
         "memory": {
             "worker_pid_status_mb_after_run": memory,
             "worker_after_first_request_mb": memory_after_first,
@@ -305,14 +310,14 @@ STAGES = (
     (serving.Learner, "read", "  learner row + whole history (2 SQL reads)"),
     (serving, "_limits", "  limits (+ district centroid SQL)"),
     (serving, "feasible", "  hard filters over every course (feasible)"),
+    (CourseIndex, "route_kind_mask", "  route kind mask"),
     (serving, "_collaborative", "  collaborative top-K"),
-    (serving, "build_confidence_matrix", "    learner's confidence row"),
-    (Ranker, "recommend", "    Ranker.recommend (implicit + normalise)"),
-    (ImplicitRanker, "_top", "      implicit model.recommend"),
+    (serving, "confidence_row", "    learner's confidence row"),
+    (ImplicitRanker, "score_courses", "    ImplicitRanker.score_courses (factors x candidates)"),
     (serving, "learner_profile", "  content profile"),
     (serving, "content_scores", "  content scores"),
     (serving, "_similar_learners_taken", "  similar learners"),
-    (serving, "diversify", "  diversify"),
+    (serving, "_best", "  best n, diversified"),
     (serving, "_suggestion", "  suggestions + reasons"),
 )
 
@@ -374,7 +379,6 @@ def in_process(args: argparse.Namespace, model: scale.ScaleModel) -> dict:
     for learner_id in learners:
         call(learner_id)
     profiler.disable()
-    micro = _micro(snapshot, ask, int(np.median(eligible)))
     database.dispose()
     return {
         "calls": len(learners),
@@ -384,45 +388,17 @@ def in_process(args: argparse.Namespace, model: scale.ScaleModel) -> dict:
         "eligible_courses_per_call": synthetic.percentiles(eligible) | {"unit": "courses"},
         "sql_statements_per_call": round(per_call, 2),
         "stages": clock.summary(),
-        "stages_note": "wall time of each step, wrappers around the functions named; indented "
-        "stages are inside the one above; serving.recommend minus its stages is its own code "
-        "(route-kind isin over object strings, lexsort, Python dicts over every eligible course)",
+        "stages_note": "wall time of each step, wrappers around the functions named (a few us "
+        "each); indented stages are inside the one above; serving.recommend minus its stages "
+        "is its own code (masks, the blend)",
         "cprofile_top_cumulative": _profile_lines(profiler, "cumulative", 30),
         "cprofile_top_own_time": _profile_lines(profiler, "tottime", 20),
-        "micro": micro,
     }
 
 
 def _typed(query: dict[str, str]) -> dict[str, Any]:
     casts = {"n": int, "max_km": float}
     return {k: casts.get(k, str)(v) for k, v in query.items()}
-
-
-def _micro(snapshot: serving.Snapshot, ask: serving.Request, eligible: int) -> dict:
-    """Single steps of serving.recommend timed alone on the real index (microseconds)."""
-    index = snapshot.index
-    kinds = index.route_kinds
-    codes = np.array([{"technical": 0, "academic": 1, "both": 2}.get(k, 3) for k in kinds], np.int8)
-    rows = np.flatnonzero(np.isin(kinds, [ask.route_kind or "technical", "both"]))[:eligible]
-    ids = index.table.ids
-
-    def best(function: Callable[[], Any], repeat: int = 200) -> float:
-        times = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            function()
-            times.append(time.perf_counter() - started)
-        return round(float(np.median(times)) * 1e6, 1)
-
-    order = np.arange(len(rows))
-    return {
-        "route_kind_isin_object_array_us": best(lambda: np.isin(kinds, ["technical", "both"])),
-        "route_kind_int8_codes_us": best(lambda: (codes == 0) | (codes == 2)),
-        "python_dict_over_median_eligible_us": best(
-            lambda: {int(ids[rows[i]]): int(i) for i in order}, 20
-        ),
-        "python_dict_rows": len(rows),
-    }
 
 
 def _profile_lines(profiler: cProfile.Profile, sort: str, top: int) -> list[str]:
@@ -483,9 +459,9 @@ def main() -> None:
         "sizes": sizes.to_dict(),
         "threads": {
             "OPENBLAS_NUM_THREADS": os.environ["OPENBLAS_NUM_THREADS"],
-            "bench_and_gunicorn_env": "OPENBLAS_NUM_THREADS=1 in both processes; the service "
-            'scores under threadpool_limits(1, "blas"); implicit num_threads as saved (0 = all '
-            "cores)",
+            "bench_and_gunicorn_env": "OPENBLAS_NUM_THREADS=1 in both processes (the service's "
+            "one_blas_thread() then skips threadpool_limits); implicit num_threads as saved (0 = "
+            "all cores)",
         },
     }
     with synthetic.exclusive(not args.no_lock) as lock:

@@ -60,6 +60,10 @@ TURNED_DOWN = frozenset({"completed", "enrolled", "dismissed", "not-interested"}
 TAKEN = frozenset({"completed", "enrolled", "applied", "saved"})
 
 
+class NoCourseFits(ValueError):  # noqa: N818 - reads as what happened
+    """The request narrows the learner's limits to nothing (a mode they do not take)."""
+
+
 class UnknownLearner(LookupError):  # noqa: N818 - reads as what happened
     """The read model has not heard of this learner (or they were erased)."""
 
@@ -289,7 +293,10 @@ def recommend(
     """Up to `ask.n` courses the learner can take, best first."""
     learner = Learner.read(session, learner_id)
     index = snapshot.index
-    limits = _limits(session, learner, ask)
+    try:
+        limits = _limits(session, learner, ask)
+    except NoCourseFits:
+        return []
     verdict = feasible(index.table, limits, today, horizon_days)
     mask = verdict.mask
     if ask.route_kind is not None:
@@ -342,7 +349,9 @@ def _limits(session: Session, learner: Learner, ask: Request) -> LearnerLimits:
         constraints["max_travel_km"] = ask.max_km if own is None else min(own, ask.max_km)
     if ask.mode is not None:
         own_modes = constraints.get("delivery_modes") or []
-        constraints["delivery_modes"] = [ask.mode] if not own_modes or ask.mode in own_modes else []
+        if own_modes and ask.mode not in own_modes:
+            raise NoCourseFits(f"the learner does not take {ask.mode} courses")
+        constraints["delivery_modes"] = [ask.mode]
     centroid = read_model.district_centroid(session, learner.attributes.get("postcode_district"))
     turned_down = {i.course_id for i in learner.history if i.kind in TURNED_DOWN}
     return LearnerLimits.from_attributes(

@@ -125,3 +125,14 @@ def test_the_query_narrows_travel_and_delivery_and_bad_values_are_named(served):
 def test_an_unknown_learner_is_404(served):
     client, _ = served
     assert client.get("/learners/99999/recommendations").status_code == 404
+
+
+def test_asking_for_a_mode_the_learner_does_not_take_answers_nothing_rather_than_everything(
+    served,
+):
+    client, database = served
+    with database.session_scope() as session:
+        constraints = {**ATTRIBUTES["constraints"], "delivery_modes": ["online"]}
+        read_model.record_learner(session, 5, {"constraints": constraints})
+    assert client.get("/learners/5/recommendations?mode=classroom").json["items"] == []
+    assert client.get("/learners/5/recommendations?mode=online").json["items"] == []  # none
