@@ -56,7 +56,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
@@ -263,26 +262,6 @@ def sqlite_copy(template: Path) -> Iterator[str]:
         if wal.exists():
             shutil.copyfile(wal, target.with_name(f"{target.name}-wal"))
         yield f"sqlite:///{target}"
-
-
-@contextmanager
-def postgres_copy(admin_url: str, template_url: str) -> Iterator[str]:
-    """A new database created from the template database (CREATE DATABASE ... TEMPLATE)."""
-    import psycopg  # only the PostgreSQL run needs the driver directly
-
-    admin = make_url(admin_url)
-    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    template = make_url(template_url).database
-    name = f"routeways_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(dsn, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    try:
-        yield admin.set(drivername="postgresql+psycopg", database=name).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --- the two paths ---------------------------------------------------------------------------
@@ -569,7 +548,9 @@ def main() -> None:
         if args.postgres:
             template_url = stack.enter_context(scratch_postgres_database(args.postgres))
             build_template(template_url, redis_url, args.learners, args.history, models, args.seed)
-            templates["postgresql"] = lambda: postgres_copy(args.postgres, template_url)
+            templates["postgresql"] = lambda: scratch_postgres_database(
+                args.postgres, "routeways_bench", template=make_url(template_url).database
+            )
         first = args.history + 1
         interactions = [
             interaction_payload(n, args.learners, rng) for n in range(first, first + args.events)

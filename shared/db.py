@@ -132,16 +132,20 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 @contextmanager
-def scratch_postgres_database(admin_url: str, prefix: str = "routeways_scratch") -> Iterator[str]:
-    """A new, empty PostgreSQL database on the server of `admin_url` (a user who may create
-    databases), dropped afterwards; yields its SQLAlchemy URL. For tests and benchmarks."""
+def scratch_postgres_database(
+    admin_url: str, prefix: str = "routeways_scratch", template: str | None = None
+) -> Iterator[str]:
+    """A new PostgreSQL database on the server of `admin_url` (a user who may create
+    databases), empty or a copy of the database named `template`, dropped afterwards; yields
+    its SQLAlchemy URL. For tests and benchmarks."""
     import psycopg  # only these callers need the driver directly
 
     admin = make_url(admin_url)
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(dsn, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield admin.set(drivername="postgresql+psycopg", database=name).render_as_string(
             hide_password=False
