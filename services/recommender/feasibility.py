@@ -22,11 +22,15 @@ Every recommendation and every route step passes all of them; none is a score. T
   is not (level 2 to level 3, not level 2 to a degree). Entry-level courses (level 0) are open to
   everyone. A course's own minimum entry level, when it states one, must also be held. A
   learner whose level is not known is not filtered by level.
-- **Affordable after funding.** What the learner pays up front: nothing for "fully-funded" and
-  "employer-funded" courses, nothing for "free-16-19" courses when they are aged 16-18, nothing
-  up front for "loan-eligible" courses at level 3 or above when they are 19 or over (an Advanced
-  Learner Loan pays the fee and is repaid later, from earnings); otherwise the full cost. That
-  must be within their budget, when they gave one.
+- **Affordable after funding.** What the learner pays up front, after the funding their age
+  band and level make them eligible for, must be within their budget, when they gave one.
+  `services.recommender.funding` holds the rules (one set, for both forms here and for
+  routes): nothing for "fully-funded" and "employer-funded" courses, nor for "free-16-19"
+  courses at 16-18; a first full level 2 (at 19-23) or level 3 (at 19+) fully funded for an
+  adult who holds none yet; nothing up front when a loan pays the fee (an Advanced Learner
+  Loan for "loan-eligible" courses from level 3, a tuition fee loan for fee courses from
+  level 4, at 19+); otherwise the full cost. A learner whose age band or level is not known
+  gets no entitlement.
 - **Hours they have.** The course's weekly hours are within the learner's, when both are known.
 
 `check_course` decides one course and gives every reason it fails. `CourseTable` holds many
@@ -45,16 +49,19 @@ from typing import Any
 
 import numpy as np
 
+from services.recommender.funding import (  # the constants are re-exported for callers
+    ADULT_AGE_BANDS,  # noqa: F401
+    FUNDING_KINDS,  # noqa: F401
+    LOAN_MIN_LEVEL,  # noqa: F401
+    funding_code,
+    funding_for,
+    up_front_costs,
+)
+
 DEFAULT_HORIZON_DAYS = 365
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG), as the catalogue measures
 ENTRY_LEVEL = 0
-#: Loans (Advanced Learner Loans) cover courses from this RQF level, for learners aged 19+.
-LOAN_MIN_LEVEL = 3
-ADULT_AGE_BANDS = frozenset({"19-23", "24+"})
 DELIVERY_MODES = ("classroom", "online", "blended", "workplace")
-#: Funding kinds in `CourseTable.funding` (index); anything else counts as a fee.
-FUNDING_KINDS = ("fee", "fully-funded", "employer-funded", "free-16-19", "loan-eligible")
-_FEE, _FULLY, _EMPLOYER, _FREE_16_19, _LOAN = range(len(FUNDING_KINDS))
 _EPOCH = date(1970, 1, 1)
 _NO_DATE = np.iinfo(np.int32).max
 
@@ -173,20 +180,15 @@ class Feasibility:
     next_start: date | None = None
 
 
-def cost_to_learner(course: CourseFacts, age_band: str | None) -> int:
-    """What the learner pays up front after the funding they are eligible for (pence)."""
-    cost = course.cost_pence or 0
-    if course.funding in ("fully-funded", "employer-funded"):
-        return 0
-    if course.funding == "free-16-19" and age_band == "16-18":
-        return 0
-    if (
-        course.funding == "loan-eligible"
-        and age_band in ADULT_AGE_BANDS
-        and (course.rqf_level or 0) >= LOAN_MIN_LEVEL
-    ):
-        return 0
-    return cost
+def cost_to_learner(
+    course: CourseFacts, age_band: str | None, learner_level: int | None = None
+) -> int:
+    """What the learner pays up front after the funding they are eligible for (pence), given
+    their age band and the highest RQF level they hold (None, the default: not known, so no
+    entitlement that depends on it)."""
+    return funding_for(
+        course.rqf_level, course.cost_pence, course.funding, age_band, learner_level
+    ).pays_pence
 
 
 def haversine_km(origin: tuple[float, float], latitude: float, longitude: float) -> float:
@@ -224,7 +226,7 @@ def check_course(
             f"it is taught {course.delivery_mode or 'in a way not stated'}; you chose {allowed}"
         )
     reasons.extend(_level_reasons(learner, course))
-    cost = cost_to_learner(course, learner.age_band)
+    cost = cost_to_learner(course, learner.age_band, learner.rqf_level)
     if learner.budget_pence is not None and cost > learner.budget_pence:
         budget = _pounds(learner.budget_pence)
         reasons.append(f"it costs you {_pounds(cost)}, more than your budget of {budget}")
@@ -297,7 +299,8 @@ class CourseTable:
     - `any_time`: bool (n,), no start dates (roll-on, roll-off)
     - `hours`: float64 (n,), NaN when not stated
     - `cost`: int64 (n,), full cost in pence (0 when not stated)
-    - `funding`: int8 (n,), index into FUNDING_KINDS (unknown kinds count as a fee)
+    - `funding`: int8 (n,), `funding.funding_code`: index into FUNDING_KINDS (unknown kinds
+      count as a fee)
 
     Build it once per read-model change (`from_courses`), never per request.
     """
@@ -326,7 +329,6 @@ class CourseTable:
             days = [(d - _EPOCH).days for d in course.start_dates]
             starts[row, : len(days)] = days
         modes = {mode: i for i, mode in enumerate(DELIVERY_MODES)}
-        kinds = {kind: i for i, kind in enumerate(FUNDING_KINDS)}
 
         def column(values: Iterable[Any], dtype: Any) -> np.ndarray:
             return np.fromiter(values, dtype=dtype, count=n)
@@ -348,7 +350,7 @@ class CourseTable:
             any_time=column((not c.start_dates for c in courses), bool),
             hours=column((_or(c.hours_per_week, math.nan) for c in courses), float),
             cost=column((c.cost_pence or 0 for c in courses), np.int64),
-            funding=column((kinds.get(c.funding or "", _FEE) for c in courses), np.int8),
+            funding=column((funding_code(c.funding) for c in courses), np.int8),
         )
 
     def __len__(self) -> int:
@@ -409,7 +411,7 @@ def feasible(
         mask &= (table.level <= have + 1) | (table.level <= ENTRY_LEVEL)
         mask &= table.min_level <= have
 
-    cost = _costs_to_learner(table, learner.age_band)
+    cost = _costs_to_learner(table, learner.age_band, learner.rqf_level)
     if learner.budget_pence is not None:
         mask &= cost <= learner.budget_pence
     if learner.hours_per_week is not None:
@@ -430,13 +432,11 @@ def _distances(table: CourseTable, centroid: tuple[float, float] | None) -> np.n
     return distance
 
 
-def _costs_to_learner(table: CourseTable, age_band: str | None) -> np.ndarray:
-    free = (table.funding == _FULLY) | (table.funding == _EMPLOYER)
-    if age_band == "16-18":
-        free |= table.funding == _FREE_16_19
-    if age_band in ADULT_AGE_BANDS:
-        free |= (table.funding == _LOAN) & (table.level >= LOAN_MIN_LEVEL)
-    return np.where(free, 0, table.cost)
+def _costs_to_learner(
+    table: CourseTable, age_band: str | None, learner_level: int | None = None
+) -> np.ndarray:
+    """`cost_to_learner` for every course of `table`: int64 (n,), pence."""
+    return up_front_costs(table.level, table.cost, table.funding, age_band, learner_level)
 
 
 def _or(value: Any, default: Any) -> Any:

@@ -20,6 +20,7 @@ from services.recommender.feasibility import (
     feasible,
     haversine_km,
 )
+from services.recommender.funding import funding_for
 
 TODAY = date(2027, 1, 4)
 PRESTON = (53.754842, -2.708077)  # PR1 centroid
@@ -310,15 +311,54 @@ def test_the_cost_to_the_learner_follows_the_funding_they_are_eligible_for(
     assert cost_to_learner(course, age_band) == pays
 
 
+@pytest.mark.parametrize(
+    ("funding", "age_band", "level", "learner_level", "pays"),
+    [
+        ("fee", "24+", 3, 2, 0),  # a first full level 3
+        ("fee", "19-23", 3, 0, 0),
+        ("fee", "24+", 3, 3, 250_000),  # a second level 3 is not free
+        ("fee", "24+", 3, None, 250_000),  # nor one we cannot show is the first
+        ("fee", "19-23", 2, 1, 0),  # a first full level 2, at 19-23
+        ("fee", "24+", 2, 1, 250_000),
+        ("fee", "19-23", 4, 3, 0),  # a tuition fee loan from level 4
+        ("fee", "16-18", 4, 3, 250_000),
+        ("free-16-19", "24+", 3, 2, 250_000),  # entitlements are on fee courses
+    ],
+)
+def test_the_cost_to_the_learner_follows_their_level_too(
+    funding, age_band, level, learner_level, pays
+):
+    course = replace(COURSE, funding=funding, rqf_level=level, cost_pence=250_000)
+
+    assert cost_to_learner(course, age_band, learner_level) == pays
+
+
 @pytest.mark.parametrize(("budget", "eligible"), [(249_999, False), (250_000, True), (None, True)])
 def test_what_the_learner_pays_must_be_within_their_budget(budget, eligible):
     learner = replace(LEARNER, budget_pence=budget)
 
-    assert verdict(learner, funding="fee", cost_pence=250_000).eligible is eligible
+    assert verdict(learner, funding="fee", rqf_level=2, cost_pence=250_000).eligible is eligible
+
+
+def test_a_first_full_level_3_is_within_any_budget_and_a_second_is_not():
+    first = verdict(funding="fee", cost_pence=250_000, rqf_level=3)
+    second = verdict(replace(LEARNER, rqf_level=3), funding="fee", cost_pence=250_000, rqf_level=3)
+
+    assert first.eligible
+    assert first.cost_to_learner_pence == 0
+    assert second.reasons == ["it costs you £2,500.00, more than your budget of £0.00"]
+
+
+def test_a_fee_course_at_level_4_costs_an_adult_nothing_up_front():
+    result = verdict(replace(LEARNER, rqf_level=3), funding="fee", cost_pence=925_000, rqf_level=4)
+
+    assert result.eligible
+    assert result.cost_to_learner_pence == 0
 
 
 def test_the_budget_reason_names_both_amounts_in_pounds():
-    result = verdict(replace(LEARNER, budget_pence=50_000), funding="fee", cost_pence=120_000)
+    result = verdict(replace(LEARNER, budget_pence=50_000), funding="fee", rqf_level=2,
+                     cost_pence=120_000)  # fmt: skip
 
     assert result.reasons == ["it costs you £1,200.00, more than your budget of £500.00"]
     assert result.cost_to_learner_pence == 120_000
@@ -347,7 +387,7 @@ def test_a_learner_who_gave_no_hours_is_not_filtered_by_hours():
 
 
 def test_every_failed_rule_gives_its_reason():
-    result = verdict(rqf_level=5, delivery_mode="online", funding="fee", cost_pence=100,
+    result = verdict(rqf_level=5, delivery_mode="online", funding="free-16-19", cost_pence=100,
                      hours_per_week=20)  # fmt: skip
 
     assert not result.eligible
@@ -435,16 +475,27 @@ def random_learner(rng: random.Random) -> LearnerLimits:
     )
 
 
+def funding_that_decides(learner: LearnerLimits, course: CourseFacts) -> str | None:
+    """The funding rule applied, when it decides the budget filter (the fee alone is over it)."""
+    if learner.budget_pence is None or (course.cost_pence or 0) <= learner.budget_pence:
+        return None
+    return funding_for(
+        course.rqf_level, course.cost_pence, course.funding, learner.age_band, learner.rqf_level
+    ).kind
+
+
 def test_the_vector_filter_agrees_with_the_one_course_check_for_every_course():
     rng = random.Random(20270104)
     courses = [random_course(rng, course_id) for course_id in range(1, 301)]
     table = CourseTable.from_courses(courses)
+    deciding_rules = set()
 
     for _ in range(60):
         learner = random_learner(rng)
         answer = feasible(table, learner, TODAY, horizon_days=200)
         for row, course in enumerate(courses):
             one = check_course(learner, course, TODAY, horizon_days=200)
+            deciding_rules.add(funding_that_decides(learner, course))
             assert bool(answer.mask[row]) is one.eligible, (learner, course, one.reasons)
             if one.eligible:
                 assert answer.cost_to_learner_pence[row] == one.cost_to_learner_pence
@@ -452,6 +503,12 @@ def test_the_vector_filter_agrees_with_the_one_course_check_for_every_course():
                     assert np.isnan(answer.distance_km[row])
                 else:
                     assert answer.distance_km[row] == pytest.approx(one.distance_km)
+
+    # every funding rule decided some course's budget check, so both forms agree on each
+    assert deciding_rules - {None} == {
+        "fully-funded", "employer-funded", "free-16-19", "first-full-level-2",
+        "first-full-level-3", "advanced-learner-loan", "tuition-fee-loan", "fee",
+    }  # fmt: skip
 
 
 def test_the_vector_filter_answers_arrays_aligned_with_the_table():
