@@ -199,7 +199,7 @@ STAGES = (
     (ImplicitRanker, "score_courses", "    ImplicitRanker.score_courses"),
     (serving, "learner_profile", "  content: profile"),
     (serving, "content_scores", "  content: scores"),
-    (serving, "_similar_learners_taken", "  similar learners"),
+    (serving, "similar_learners_taken", "  similar learners"),
     (serving, "_best", "  best n, diversified"),
     (serving, "_suggestion", "  suggestions + reasons"),
     (top_courses, "record", "record: read + store the list, outbox event"),

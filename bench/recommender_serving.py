@@ -316,7 +316,7 @@ STAGES = (
     (ImplicitRanker, "score_courses", "    ImplicitRanker.score_courses (factors x candidates)"),
     (serving, "learner_profile", "  content profile"),
     (serving, "content_scores", "  content scores"),
-    (serving, "_similar_learners_taken", "  similar learners"),
+    (serving, "similar_learners_taken", "  similar learners"),
     (serving, "_best", "  best n, diversified"),
     (serving, "_suggestion", "  suggestions + reasons"),
 )

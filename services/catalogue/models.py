@@ -122,6 +122,22 @@ class SocIscoLink(Base):
     isco_group: Mapped[str] = mapped_column(String(4), primary_key=True, index=True)
 
 
+class LabourMarketArea(Base):
+    """A labour-market area (a LEP or city region) and the pin that places it on the map.
+
+    `name` is spelt as the signals spell the area ("LANCASHIRE"), so a pin leads to its demand;
+    `pin` names the place the pin stands on ("Preston"). One pin per area is only a rough
+    stand-in for its boundary: the nearest pin to a place is usually, not always, its area.
+    """
+
+    __tablename__ = "labour_market_areas"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    pin: Mapped[str] = mapped_column(String(80))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+
+
 class PostcodeDistrict(Base):
     """A UK postcode district (outward code) and its centroid, for distances without a network."""
 

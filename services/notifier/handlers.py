@@ -58,4 +58,5 @@ HANDLERS = {
     ("profile.learner.erased", 1): on_learner_erased,
     ("recommender.recommendations.updated", 1): on_recommendations_updated,
     ("recommender.routes.updated", 1): on_routes_updated,
+    ("recommender.routes.updated", 2): on_routes_updated,
 }

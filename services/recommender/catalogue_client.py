@@ -1,6 +1,7 @@
 """The questions the recommender asks the catalogue over HTTP (`shared.service_client`): one
 course's facts (`GET /courses/<id>`), every published course a page at a time (`GET /courses`),
-and where a postcode district is (`GET /postcodes/<district>`).
+where a postcode district is (`GET /postcodes/<district>`), and the whole occupation taxonomy
+(`GET /taxonomy/export`, unless the version held is still the current one: 304).
 
 Course events carry ids and the names of the fields that changed, never the facts themselves,
 so the recommender reads them here. A 404 is an answer ("no such public course", "no such
@@ -16,10 +17,13 @@ from urllib.parse import quote
 
 import requests
 
-from shared.service_client import ServiceClient
+from shared.service_client import CONNECT_TIMEOUT, ServiceClient
 
 #: The catalogue's largest page of search results.
 PAGE_SIZE = 100
+#: Seconds to wait for the taxonomy export: the real taxonomy takes the catalogue a few
+#: seconds to read and makes tens of megabytes.
+EXPORT_TIMEOUT = (CONNECT_TIMEOUT, 60.0)
 
 
 class CatalogueUnavailable(Exception):  # noqa: N818 - reads as what happened
@@ -68,9 +72,26 @@ class CatalogueClient:
         except (KeyError, TypeError, ValueError) as error:
             raise CatalogueUnavailable(f"GET {path} answered without a centroid") from error
 
-    def _get(self, path: str, params: dict[str, Any] | None = None) -> requests.Response:
+    def taxonomy_export(self, held_version: str | None = None) -> dict[str, Any] | None:
+        """`GET /taxonomy/export`: the whole current taxonomy, or None when `held_version` is
+        still the current one (304)."""
+        headers = {"If-None-Match": f'"{held_version}"'} if held_version else None
+        response = self._get("/taxonomy/export", headers=headers, timeout=EXPORT_TIMEOUT)
+        if response.status_code == 304:
+            return None
+        return _body(response, "/taxonomy/export")
+
+    def _get(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: tuple[float, float] | None = None,
+    ) -> requests.Response:
         try:
-            response = self.http.get(path, params=params)
+            response = self.http.get(
+                path, params=params, headers=headers, timeout=timeout or self.http.timeout
+            )
         except requests.RequestException as error:
             raise CatalogueUnavailable(f"GET {path}: {type(error).__name__}") from error
         if response.status_code >= 500:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from services.recommender import read_model
 from services.recommender.content import ContentMatrix, CourseContent
 from services.recommender.feasibility import CourseFacts, CourseTable
 from services.recommender.models import CourseView, InteractionView
+from services.recommender.routes import RouteCourse, skill_key
 
 #: Interaction kinds that do not count as having taken a course.
 NOT_TAKEN = ("dismissed", "not-interested", "viewed")
@@ -34,7 +36,8 @@ class CourseIndex:
     object (n,) "academic" / "technical" / "both" / None; `titles`: object (n,);
     `learners`: float32 (n,), learners who took each course, counted from the read model at
     build time (used before any model serves; a serving model brings its own counts);
-    `row_of`: course id -> row; `stamp`: the courses stamp it was built at.
+    `row_of`: course id -> row; `stamp`: the courses stamp it was built at; `steps`: each
+    course as a route step (`routes.RouteCourse`, without a learner's distance or peers).
     """
 
     stamp: int
@@ -44,6 +47,7 @@ class CourseIndex:
     titles: np.ndarray
     learners: np.ndarray
     row_of: dict[int, int]
+    steps: tuple[RouteCourse, ...] = ()
 
     @classmethod
     def build(cls, session: Session, count_learners: bool = True) -> CourseIndex:
@@ -77,6 +81,7 @@ class CourseIndex:
             titles=np.array([v.title for v in views], dtype=object),
             learners=np.array([taken.get(v.course_id, 0) for v in views], dtype=np.float32),
             row_of=row_of,
+            steps=tuple(route_step(v) for v in views),
         )
 
     def __len__(self) -> int:
@@ -88,6 +93,33 @@ class CourseIndex:
         if kind not in masks:
             masks[kind] = np.array([k in (kind, "both") for k in self.route_kinds], dtype=bool)
         return masks[kind]
+
+
+def route_step(view: CourseView) -> RouteCourse:
+    """A course as a route step: skills as match keys, entry requirements, dates, money."""
+    entry = view.entry_requirements or {}
+    return RouteCourse(
+        course_id=view.course_id,
+        provider_id=view.provider_id,
+        title=view.title or "",
+        rqf_level=view.rqf_level if view.rqf_level is not None else 0,
+        qualification_type=view.qualification_type or "",
+        route_kind=view.route_kind or "both",
+        skills=frozenset(skill_key(s) for s in view.skills or []),
+        skill_labels=tuple(view.skills or []),
+        occupations=frozenset(view.occupations or []),
+        min_level=entry.get("min_level"),
+        required_skills=frozenset(skill_key(s) for s in entry.get("skills") or []),
+        required_qualifications=frozenset(
+            str(q).casefold() for q in entry.get("qualifications") or []
+        ),
+        starts=tuple(sorted(date.fromisoformat(d) for d in view.start_dates or [])),
+        duration_weeks=view.duration_weeks or 0,
+        hours_per_week=view.hours_per_week,
+        cost_pence=view.cost_pence or 0,
+        funding=view.funding or "fee",
+        delivery_mode=view.delivery_mode,
+    )
 
 
 def _learners_per_course(session: Session) -> Counter[int]:

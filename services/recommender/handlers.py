@@ -9,11 +9,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from services.recommender import read_model, top_courses
+from services.recommender import read_model, route_updates, top_courses
 from services.recommender.model_store import ModelStore
 from services.recommender.models import OutboxEvent
 from services.recommender.ranking.persistence import erase_learner
-from services.recommender.serving import recommender_for
+from services.recommender.serving import TURNED_DOWN, recommender_for
 from services.recommender.settings import RecommenderSettings
 from shared.bus.erasure import delete_learner_events
 from shared.events import Envelope, utcnow
@@ -43,6 +43,19 @@ def _announce(session: Session, learner_id: int, cause: str) -> None:
         utcnow(),
         settings.start_horizon_days,
     )
+
+
+def _refresh_route(session: Session, learner_id: int) -> None:
+    """Plan the learner's best route to their goal again, in this transaction; an update goes
+    out if it moved."""
+    settings = _settings()
+    weights, limits = settings.route_rules()
+    now = utcnow()
+    snapshot = recommender_for(settings.models_dir).snapshot(session)
+    route_updates.refresh(
+        session, snapshot, learner_id, now.date(), settings.start_horizon_days, now,
+        weights=weights, limits=limits,
+    )  # fmt: skip
 
 
 def _send_after_commit(session: Session, task_name: str, *args: object) -> None:
@@ -81,14 +94,17 @@ def on_course_withdrawn(event: Envelope, session: Session) -> None:
 
 
 def on_taxonomy_updated(event: Envelope, session: Session) -> None:
-    """A new taxonomy may place districts the catalogue did not know: ask about them again."""
+    """A new taxonomy may place districts the catalogue did not know: ask about them again;
+    and copy its occupations, skills and labour market once this commits."""
     read_model.record_taxonomy(session, event.payload["version"], event.payload["counts"])
     read_model.forget_unknown_districts(session)
+    _send_after_commit(session, "fetch_taxonomy", event.payload["version"])
 
 
 def on_learner_changed(event: Envelope, session: Session) -> None:
-    """Merge what changed; a postcode district not asked about yet is located once this
-    commits (travel distances are measured from its centroid)."""
+    """Merge what changed, and announce the learner's top courses and best route if they
+    moved; a postcode district not asked about yet is located first, once this commits
+    (travel distances are measured from its centroid)."""
     learner_id = event.payload["learner_id"]
     attributes = event.payload["attributes"]
     read_model.record_learner(session, learner_id, attributes)
@@ -98,6 +114,7 @@ def on_learner_changed(event: Envelope, session: Session) -> None:
         _send_after_commit(session, "fetch_district_centroid", district, learner_id)
     else:
         _announce(session, learner_id, "profile-changed")
+        _refresh_route(session, learner_id)
 
 
 def on_learner_erased(event: Envelope, session: Session) -> None:
@@ -105,6 +122,7 @@ def on_learner_erased(event: Envelope, session: Session) -> None:
     they name the learner all the same). The consumer keeps the tombstone."""
     learner_id = event.payload["learner_id"]
     read_model.forget_learner(session, learner_id)
+    route_updates.forget(session, learner_id)
     delete_learner_events(session, OutboxEvent, learner_id)
     store = ModelStore(Path(_settings().models_dir))
     for version in store.versions():  # idempotent: a redelivery zeroes zeros
@@ -113,7 +131,8 @@ def on_learner_erased(event: Envelope, session: Session) -> None:
 
 def on_interaction_recorded(event: Envelope, session: Session) -> None:
     """Keep the interaction and rescore the learner from their whole history at once (no
-    retrain): their new top courses go out in this same transaction if they moved."""
+    retrain): their new top courses go out in this same transaction if they moved, and their
+    route is planned again when they turned down one of its steps."""
     p = event.payload
     read_model.record_interaction(
         session,
@@ -125,6 +144,8 @@ def on_interaction_recorded(event: Envelope, session: Session) -> None:
     )
     session.flush()
     _announce(session, p["learner_id"], "interaction")
+    if p["kind"] in TURNED_DOWN and route_updates.uses(session, p["learner_id"], p["course_id"]):
+        _refresh_route(session, p["learner_id"])  # they turned down a step of their route
 
 
 HANDLERS = {

@@ -152,3 +152,106 @@ class InboxEntry(InboxMixin, Base):
 
 class RelayCheckpoint(RelayCheckpointMixin, Base):
     __tablename__ = "relay_checkpoints"
+
+
+# --- the copy of the catalogue's occupation taxonomy (GET /taxonomy/export) -------------------
+
+
+class TaxonomyCopy(Base):
+    """Which taxonomy version the occupation tables below hold (one row, id 1), when the
+    catalogue released it (so an older document never replaces a newer copy), and their counts."""
+
+    __tablename__ = "taxonomy_copy"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[str] = mapped_column(String(64))
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    copied_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class OccupationView(Base):
+    """An occupation as the catalogue's taxonomy describes it (ESCO code, or a demo code)."""
+
+    __tablename__ = "occupation_views"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    isco_group: Mapped[str] = mapped_column(String(4))
+    technical_route: Mapped[str | None] = mapped_column(String(80))
+    typical_entry_level: Mapped[int | None] = mapped_column(Integer)  # RQF
+    job_zone: Mapped[int | None] = mapped_column(Integer)  # O*NET 1-5
+    education_level: Mapped[int | None] = mapped_column(Integer)  # Nesta 1-12
+    annual_earnings_gbp: Mapped[float | None] = mapped_column(Float)
+    automation_risk: Mapped[float | None] = mapped_column(Float)
+
+
+class OccupationSkillView(Base):
+    """A skill an occupation needs ("essential") or may use ("optional"), with its label."""
+
+    __tablename__ = "occupation_skill_views"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    uri: Mapped[str] = mapped_column(String(200), primary_key=True)
+    label: Mapped[str] = mapped_column(String(300))
+    relation: Mapped[str] = mapped_column(String(16))
+
+
+class OccupationTransitionView(Base):
+    """A move from one occupation to another that a source ("esco-skills", "onet") considers
+    open, with its similarity (0..1)."""
+
+    __tablename__ = "occupation_transition_views"
+
+    from_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    to_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    similarity: Mapped[float] = mapped_column(Float)
+
+
+class OccupationDemandView(Base):
+    """An occupation's labour market in one area, for every education route."""
+
+    __tablename__ = "occupation_demand_views"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    area: Mapped[str] = mapped_column(String(120), primary_key=True)
+    demand_index: Mapped[float | None] = mapped_column(Float)
+    median_pay_gbp: Mapped[float | None] = mapped_column(Float)
+    projected_change: Mapped[str | None] = mapped_column(String(200))
+
+
+class LabourAreaView(Base):
+    """A labour-market area (LEP or city region) and its pin: a learner's area is taken to be
+    the one whose pin is nearest their postcode district's centroid (an approximation)."""
+
+    __tablename__ = "labour_area_views"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+
+
+class LearnerRoute(Base):
+    """A learner's best route to their goal occupation as last planned (`route_updates`):
+    course ids in time order (empty: no route), months and up-front cost, so an update event
+    goes out only when it changes."""
+
+    __tablename__ = "learner_routes"
+
+    learner_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    target: Mapped[str] = mapped_column(String(64), index=True)
+    course_ids: Mapped[list[int]] = mapped_column(JSON)
+    months: Mapped[float | None] = mapped_column(Float)
+    cost_pence: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class LearnerRouteStep(Base):
+    """Which courses a learner's stored best route uses, so a change to a course finds the
+    learners whose route it is part of."""
+
+    __tablename__ = "learner_route_steps"
+
+    learner_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    course_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)

@@ -371,7 +371,7 @@ def _components(
     ]
     profile = learner_profile(index.content, learner.attributes, taken_rows)
     learners_taken = snapshot.learners_taken[rows]
-    similar = _similar_learners_taken(snapshot, learner, rows)
+    similar = similar_learners_taken(snapshot, learner, rows)
     return {
         "collaborative": _collaborative(snapshot, learner, rows, max(blend.candidates, 5 * n), now),
         "content": content_scores(index.content, profile, rows),
@@ -382,7 +382,7 @@ def _components(
     }
 
 
-def _similar_learners_taken(snapshot: Snapshot, learner: Learner, rows: np.ndarray) -> np.ndarray:
+def similar_learners_taken(snapshot: Snapshot, learner: Learner, rows: np.ndarray) -> np.ndarray:
     """Learners with the learner's current occupation who took each course, (r,)."""
     model = snapshot.model
     counts = np.zeros(len(rows), dtype=np.float32)

@@ -11,7 +11,14 @@ from celery import Task
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from services.recommender import course_facts, read_model, top_courses, training
+from services.recommender import (
+    course_facts,
+    read_model,
+    route_updates,
+    taxonomy_refresh,
+    top_courses,
+    training,
+)
 from services.recommender.catalogue_client import CatalogueClient, CatalogueUnavailable
 from services.recommender.model_store import ModelStore
 from services.recommender.ranking.algorithms import DEFAULT_PARAMS
@@ -60,25 +67,57 @@ def fetch_district_centroid(district: str, learner_id: int | None = None) -> str
             database, CatalogueClient(settings.catalogue_url), district
         )
         if learner_id is not None:
+            recommender = recommender_for(settings.models_dir)
             top_courses.announce_many(
-                database,
-                recommender_for(settings.models_dir),
-                [learner_id],
-                "profile-changed",
+                database, recommender, [learner_id], "profile-changed",
                 settings.start_horizon_days,
-            )
+            )  # fmt: skip
+            weights, limits = settings.route_rules()
+            route_updates.refresh_many(
+                database, recommender, [learner_id], settings.start_horizon_days,
+                weights=weights, limits=limits,
+            )  # fmt: skip
     log.info("district %s centroid: %s", district, outcome)
     return outcome
+
+
+@celery.task(name="recommender.fetch_taxonomy", acks_late=True, **_RETRY)
+def fetch_taxonomy(version: str | None = None) -> str:
+    """Copy the catalogue's occupation taxonomy (after it announced `version`) for routes and
+    career changes; a version already copied is not fetched again."""
+    settings = RecommenderSettings.from_env()
+    with Database(settings.database_url) as database:
+        outcome = taxonomy_refresh.refresh_taxonomy(
+            database, CatalogueClient(settings.catalogue_url), version
+        )
+    log.info("taxonomy %s copy: %s", version, outcome)
+    return outcome["outcome"]
 
 
 @celery.task(name="recommender.announce_course_change", acks_late=True, **_RETRY)
 def announce_course_change(course_id: int) -> int:
     """A course was published, changed or withdrawn: re-announce the learners whose top it may
-    move (`top_courses.audience_of_course_change`); returns the events published. A rerun
-    publishes nothing new (the stored tops already match)."""
-    return _announce(
+    move (`top_courses.audience_of_course_change`), and plan again the routes it is part of or
+    could serve (`route_updates.audience_of_course`); returns the events published. A rerun
+    publishes nothing new (the stored tops and routes already match)."""
+    published = _announce(
         "course-changed", lambda session: audience_of_course_change(session, course_id)
     )
+    return published + _refresh_routes(course_id)
+
+
+def _refresh_routes(course_id: int) -> int:
+    settings = RecommenderSettings.from_env()
+    weights, limits = settings.route_rules()
+    with Database(settings.database_url) as database:
+        with database.read_scope() as session:
+            learner_ids = route_updates.audience_of_course(session, course_id)
+        published = route_updates.refresh_many(
+            database, recommender_for(settings.models_dir), learner_ids,
+            settings.start_horizon_days, course_id, weights, limits,
+        )  # fmt: skip
+    log.info("course %s: %d of %d learners' routes moved", course_id, published, len(learner_ids))
+    return published
 
 
 def _everyone(session: Session) -> tuple[list[int], None]:

@@ -13,11 +13,17 @@ by title only, so the group's code comes from the shipped mapping file's `soc_ti
 
 Areas are `geography_name` upper-cased ("LANCASHIRE", "NORTH WEST ENGLAND", "UK TOTAL");
 rows without one (2 in the file) are skipped.
+
+Each LEP or city region also has a pin (`lep_locations.csv`: a town or a point inside it),
+named as the signals name the area, so a place's area can be taken to be its nearest pin. That
+is an approximation (a pin is not a boundary): near the edge of a large area, a neighbour's pin
+may be nearer. Regions and nations have no pin.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +49,9 @@ LEP_ALIASES = {
     "CORNWALL AND ISLES OF SCILLY": "CORNWALL AND THE ISLES OF SCILLY",
     "YORK AND NORTH YORKSHIRE": "YORK, NORTH YORKSHIRE AND EAST RIDING",
 }
+#: lep_locations.csv pins Cornwall on Tiverton (in Devon), the same point as Heart of the South
+#: West, so no place would ever be nearer to one of the two; Truro stands in.
+PIN_CORRECTIONS = {"CORNWALL AND THE ISLES OF SCILLY": ("Truro", 50.2632, -5.051)}
 CHANGE = re.compile(r"projected to (rise|fall|remain steady)")
 
 
@@ -79,6 +88,25 @@ def read_signals(
                 "projected_change": change,
             }
     return signals, skipped
+
+
+def read_areas(inputs: Inputs, signal_areas: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Area name -> {pin, latitude, longitude} for each LEP or city region with a pin; the name
+    as `signal_areas` spell it when one of them is the same area ("OXFORDSHIRE LEP")."""
+    if not inputs.has(FOLDER):
+        return {}
+    spelt = {_area_name(area): area for area in signal_areas}
+    areas = {}
+    for row in inputs.rows(FOLDER, "lep_locations.csv"):
+        name = _area_name(row["LEP/City Region"])
+        name = LEP_ALIASES.get(name, name)
+        pin, latitude, longitude = PIN_CORRECTIONS.get(name) or (
+            row["Pin_Location"].strip(),
+            float(row["Lat"]),
+            float(row["Lon"]),
+        )
+        areas[spelt.get(name, name)] = {"pin": pin, "latitude": latitude, "longitude": longitude}
+    return areas
 
 
 def projected_change(text: str) -> str | None:

@@ -40,6 +40,7 @@ def read_open_data(inputs: Inputs, progress: Progress) -> tuple[TaxonomyRows, di
     rows = TaxonomyRows(
         occupations, taxonomy.skills, taxonomy.links, moves, signals, soc_links,
         districts.read_districts(inputs) if inputs.has(districts.FOLDER) else None,
+        labour_market.read_areas(inputs, {area for _, area, _ in signals}),
     )  # fmt: skip
     steps.update(1)
     steps.close()

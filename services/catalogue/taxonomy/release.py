@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.catalogue.models import (
+    LabourMarketArea,
     LabourMarketSignal,
     Occupation,
     OccupationSkill,
@@ -33,7 +34,8 @@ EVENT = "catalogue.taxonomy.updated"
 TABLES = {
     "occupations": Occupation, "skills": Skill, "occupation_skills": OccupationSkill,
     "transitions": OccupationTransition, "labour_market_signals": LabourMarketSignal,
-    "soc_isco_links": SocIscoLink, "postcode_districts": PostcodeDistrict,
+    "soc_isco_links": SocIscoLink, "labour_market_areas": LabourMarketArea,
+    "postcode_districts": PostcodeDistrict,
 }  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.catalogue.models import (
+    LabourMarketArea,
     LabourMarketSignal,
     Occupation,
     OccupationSkill,
@@ -38,6 +39,7 @@ class TaxonomyRows:
     signals: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     soc_isco_links: set[tuple[str, str]] = field(default_factory=set)
     districts: dict[str, dict[str, float]] | None = None  # outcode -> centroid; None: keep
+    areas: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> pin, lat, lon
 
 
 def write_taxonomy(session: Session, rows: TaxonomyRows, progress: Progress) -> dict[str, Changes]:
@@ -52,6 +54,7 @@ def write_taxonomy(session: Session, rows: TaxonomyRows, progress: Progress) -> 
     )
     links = {link: {} for link in rows.soc_isco_links}
     changes["soc_isco_links"] = _sync(session, SocIscoLink, ("soc_group", "isco_group"), links)
+    changes["labour_market_areas"] = _sync(session, LabourMarketArea, ("name",), _keyed(rows.areas))
     steps.update(1)
     if rows.districts is not None:
         changes["postcode_districts"] = write_districts(session, rows.districts)

@@ -1,9 +1,17 @@
 """The recommender's HTTP resources."""
 
-from services.recommender.resources import courses, models, read_model, recommendations, tasks
+from services.recommender.resources import (
+    career_changes,
+    courses,
+    models,
+    read_model,
+    recommendations,
+    routes,
+    tasks,
+)
 from shared.web import Api
 
-MODULES = (read_model, models, recommendations, courses, tasks)
+MODULES = (read_model, models, recommendations, routes, career_changes, courses, tasks)
 
 
 def register_blueprints(api: Api) -> None:

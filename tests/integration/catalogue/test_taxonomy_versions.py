@@ -15,6 +15,8 @@ from services.catalogue.models import (
     TaxonomyVersion,
 )
 from services.catalogue.taxonomy import import_demo_taxonomy, import_postcodes, import_taxonomy
+from services.catalogue.taxonomy.demo import occupation_skill_links
+from services.catalogue.taxonomy.transitions import skill_overlap_transitions
 from shared.demo.taxonomy import OCCUPATIONS as DEMO_OCCUPATIONS
 from tests.integration.catalogue.conftest import quiet
 
@@ -141,8 +143,11 @@ def test_occupations_no_longer_in_the_inputs_leave_with_their_links(catalogue_db
         codes = set(session.scalars(select(Occupation.code)))
         links = session.scalar(select(func.count()).select_from(OccupationSkill))
         moves = session.scalar(select(func.count()).select_from(OccupationTransition))
+        skills = set(session.scalars(select(Skill.uri)))
     assert codes == set(DEMO_OCCUPATIONS)
-    assert (links, moves) == (0, 0)
+    demo_links = occupation_skill_links()  # only the demo's own links and moves are left
+    assert (links, moves) == (len(demo_links), len(skill_overlap_transitions(demo_links)))
+    assert all(uri.startswith("urn:routeways:demo:skill:") for uri in skills)
 
 
 def test_demo_taxonomy_imports_once(catalogue_db):

@@ -101,7 +101,10 @@ def test_a_new_taxonomy_has_unknown_districts_asked_about_again(
     handle(recommender_worker, on_taxonomy_updated, taxonomy)
     handle(recommender_worker, on_learner_changed, learner_registered(4, "ZZ9"))
 
-    assert queued_tasks(redis_client) == [("recommender.fetch_district_centroid", "('ZZ9', 4)")]
+    assert sorted(queued_tasks(redis_client)) == [
+        ("recommender.fetch_district_centroid", "('ZZ9', 4)"),
+        ("recommender.fetch_taxonomy", "('v2',)"),  # the occupations are copied too
+    ]
     assert centroid(recommender_worker, "PR1") is not None
 
 

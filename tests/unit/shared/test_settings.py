@@ -18,12 +18,38 @@ def sample(binding) -> str:
     return value
 
 
+ROUTE_VALUES = {
+    "ROUTEWAYS_ROUTE_WEIGHTS": "skills=0.5,cost=0.25",
+    "ROUTEWAYS_ROUTE_MIN_SKILL_SHARE": "0.5",
+    "ROUTEWAYS_ROUTE_MAX_STEPS": "3",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ROUTEWAYS_ROUTE_WEIGHTS", "skills=lots"),
+        ("ROUTEWAYS_ROUTE_WEIGHTS", "speed=0.5"),
+        ("ROUTEWAYS_ROUTE_WEIGHTS", "cost=-1"),
+        ("ROUTEWAYS_ROUTE_MIN_SKILL_SHARE", "1.5"),
+        ("ROUTEWAYS_ROUTE_MAX_STEPS", "0"),
+    ],
+)
+def test_route_settings_that_make_no_sense_are_refused_naming_the_variable(name, value):
+    recommender = next(s for s in all_specs() if s.name == "recommender").settings_class
+    with pytest.raises(SettingsError, match=name):
+        recommender.from_env({name: value})
+
+
 @pytest.mark.parametrize("settings_class", SETTINGS_CLASSES, ids=lambda c: c.__name__)
 def test_every_environment_variable_sets_its_field(settings_class):
     bindings = settings_class.bindings()
     environ = {b.env: sample(b) for b in bindings}
     environ["ROUTEWAYS_BUS_RECLAIM_IDLE_SECONDS"] = "100"  # must stay above the handler limit
     environ["ROUTEWAYS_BUS_HANDLER_TIME_LIMIT_SECONDS"] = "50"
+    for name, value in ROUTE_VALUES.items():  # values the recommender's checks accept
+        if name in environ:
+            environ[name] = value
 
     settings = settings_class.from_env(environ)
 

@@ -119,3 +119,63 @@ class TaxonomyCodesSchema(Schema):
     skills = fields.List(fields.Nested(CodedSkillSchema))
     technical_routes = fields.List(fields.String())
     postcode_districts = fields.List(fields.String(), metadata={"description": "outward codes"})
+
+
+class ExportSkillSchema(Schema):
+    uri = fields.String()
+    label = fields.String()
+
+
+class ExportTransitionSchema(Schema):
+    code = fields.String(metadata={"description": "the occupation moved to (titled in the list)"})
+    similarity = fields.Float()
+    source = fields.String(metadata={"description": "esco-skills or onet"})
+
+
+class ExportSignalSchema(Schema):
+    area = fields.String(metadata={"description": "as the signals name it, e.g. LANCASHIRE"})
+    soc_group = fields.String(metadata={"description": "the UK SOC group the figures are for"})
+    demand_index = fields.Float(allow_none=True, metadata={"description": "entry-level postings"})
+    median_pay_gbp = fields.Float(allow_none=True)
+    projected_change = fields.String(allow_none=True, metadata={"description": "rise/fall/steady"})
+
+
+class ExportOccupationSchema(OccupationSchema):
+    """An occupation with everything routes need of it (its URI left out: skills carry theirs)."""
+
+    class Meta:
+        exclude = ("uri",)
+
+    essential_skills = fields.List(fields.Nested(ExportSkillSchema))
+    optional_skills = fields.List(fields.Nested(ExportSkillSchema))
+    transitions = fields.List(fields.Nested(ExportTransitionSchema))
+    labour_market = fields.List(
+        fields.Nested(ExportSignalSchema),
+        metadata={"description": "one entry per area, for every education route ('all')"},
+    )
+
+
+class AreaSchema(Schema):
+    name = fields.String(metadata={"description": "as labour_market entries name it"})
+    pin = fields.String(metadata={"description": "the place the pin stands on"})
+    latitude = fields.Float()
+    longitude = fields.Float()
+
+
+class TaxonomyExportSchema(Schema):
+    """The whole current taxonomy, for services that keep their own copy of it."""
+
+    version = fields.String(
+        allow_none=True, metadata={"description": "the taxonomy version; null before any import"}
+    )
+    released_at = fields.String(
+        allow_none=True, metadata={"description": "when the version was imported (ISO 8601)"}
+    )
+    occupations = fields.List(fields.Nested(ExportOccupationSchema))
+    areas = fields.List(
+        fields.Nested(AreaSchema),
+        metadata={
+            "description": "LEPs and city regions with a pin; the nearest pin to a place "
+            "approximates its area"
+        },
+    )

@@ -1,4 +1,5 @@
-"""/occupations, /skills, /postcodes and /taxonomy/codes: the region's taxonomy, read-only.
+"""/occupations, /skills, /postcodes, /taxonomy/codes and /taxonomy/export: the region's
+taxonomy, read-only.
 
 Every 4xx is a problem naming its field: a bad query parameter is 422 (location "query"), an
 unknown occupation or postcode district 404 and a malformed postcode 422 (location "path").
@@ -23,9 +24,11 @@ from services.catalogue.resources.taxonomy.schemas import (
     SkillPageSchema,
     SkillQuery,
     TaxonomyCodesSchema,
+    TaxonomyExportSchema,
 )
 from services.catalogue.taxonomy import browse
 from services.catalogue.taxonomy.codes import taxonomy_codes
+from services.catalogue.taxonomy.export import taxonomy_export
 from services.catalogue.taxonomy.release import current_version
 from shared.web import db_session
 from shared.web.blueprint import Blueprint
@@ -103,6 +106,25 @@ class TaxonomyCodes(MethodView):
             return Response(status=304, headers=_version_headers(version))
         codes = taxonomy_codes(session)
         return codes, 200, _version_headers(codes["version"])
+
+
+@blp.route("/taxonomy/export")
+class TaxonomyExport(MethodView):
+    @blp.response(200, TaxonomyExportSchema)
+    @blp.alt_response(304, description="Not Modified: If-None-Match names the current version")
+    def get(self) -> Any:
+        """The whole current taxonomy in one document, for services keeping their own copy
+
+        Every occupation with its skills, transitions and labour market per area, and the areas'
+        pins. The ETag is the version: ask with `If-None-Match: "<version>"` to get 304 until a
+        new taxonomy is imported.
+        """
+        session = db_session()
+        version = current_version(session)
+        if version is not None and request.if_none_match.contains_weak(version):
+            return Response(status=304, headers=_version_headers(version))
+        document = taxonomy_export(session)
+        return document, 200, _version_headers(document["version"])
 
 
 def _version_headers(version: str | None) -> dict[str, str]:

@@ -1,0 +1,1 @@
+from services.recommender.resources.career_changes import views  # noqa: F401

@@ -1,0 +1,1 @@
+from services.recommender.resources.routes import views  # noqa: F401

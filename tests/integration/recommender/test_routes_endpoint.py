@@ -1,0 +1,89 @@
+"""GET /learners/{id}/routes and the career-change endpoints over a real read model: a small
+catalogue, the taxonomy copy, a learner in Preston."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.recommender import read_model
+from shared.events import utcnow
+from tests.integration.recommender.lancashire_routes import LEARNER, fill
+from tests.integration.recommender.two_sectors import serving_app
+
+
+@pytest.fixture
+def served(recommender_db, tmp_path, redis_url):
+    with recommender_db.session_scope() as session:
+        fill(session)
+        read_model.record_learner(session, 1, LEARNER)
+        read_model.record_learner(session, 2, {"rqf_level": 2, "age_band": "24+"})
+    with serving_app(recommender_db, tmp_path / "models", redis_url) as app:
+        yield app.test_client()
+
+
+def test_routes_lead_to_the_learners_goal_with_steps_totals_components_and_reasons(served):
+    body = served.get("/learners/1/routes").get_json()
+    assert body["target"]["code"] == "3544"
+    assert body["target"]["area"] == "LANCASHIRE"
+    best = body["routes"][0]
+    assert {s["course_id"] for s in best["steps"]} == {1, 2}
+    assert best["totals"]["skills_after"] == 3
+    assert best["totals"]["missing_skills"] == []
+    assert set(best["components"]) == {"skills", "time", "cost", "travel", "collaborative",
+                                       "demand"}  # fmt: skip
+    diploma = next(s for s in best["steps"] if s["course_id"] == 1)
+    assert diploma["pays_pence"] == 0  # the first full level 3 of an adult without one
+    assert diploma["funding"] == "fully funded: your first full level 3"
+    assert all(step["reasons"] for step in best["steps"])
+    assert best["summary"].startswith("2 courses to Data analysts in ")
+    assert body["weights"]["skills"] == pytest.approx(0.35)
+
+
+def test_a_target_no_course_can_reach_answers_no_route_and_names_the_missing_skill(served):
+    body = served.get("/learners/1/routes?target=2134").get_json()
+    assert body["routes"] == []
+    assert "quantum compilers" in body["reason"]
+
+
+def test_a_withdrawn_course_leaves_every_route_at_once(served, recommender_db):
+    with recommender_db.session_scope() as session:
+        read_model.record_course_withdrawn(session, 2, 12, utcnow())
+    body = served.get("/learners/1/routes").get_json()
+    assert all(s["course_id"] != 2 for r in body["routes"] for s in r["steps"])
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "location", "field"),
+    [
+        ("/learners/99/routes", 404, "path", "learner_id"),
+        ("/learners/1/routes?target=0000", 404, "query", "target"),
+        ("/learners/2/routes", 422, "query", "target"),
+        ("/learners/1/routes?max=9", 422, "query", "max"),
+        ("/learners/2/transitions", 422, "learner", "occupation_code"),
+        ("/occupations/0000/transitions", 404, "path", "code"),
+        ("/learners/1/transitions?n=0", 422, "query", "n"),
+    ],
+)
+def test_bad_requests_name_the_field_and_the_reason(served, url, status, location, field):
+    response = served.get(url)
+    assert response.status_code == status
+    errors = response.get_json()["errors"]
+    assert any(e["location"] == location and e["field"] == field and e["reason"] for e in errors)
+
+
+def test_a_learner_gets_career_changes_with_their_gap_and_the_best_routes_headline(served):
+    body = served.get("/learners/1/transitions").get_json()
+    assert body["origin"]["code"] == "7111"
+    items = {item["code"]: item for item in body["items"]}
+    assert sorted(items["3544"]["missing_skills"]) == ["python", "sql", "statistics"]
+    assert items["3544"]["best_route"]["steps"] == 2
+    assert items["2134"]["best_route"] is None
+    assert "quantum compilers" in items["2134"]["no_route_reason"]
+    assert items["3544"]["demand"] > items["2134"]["demand"]
+
+
+def test_advisers_get_career_changes_of_an_occupation_without_a_learner(served):
+    body = served.get("/occupations/7111/transitions?area=Lancashire").get_json()
+    assert [item["code"] for item in body["items"]] == ["3544", "2134"]
+    assert body["items"][0]["checks"] == ["job zone", "earnings"]
+    assert body["learner_id"] is None
