@@ -1,5 +1,7 @@
-"""Routes for one learner from the read model: their starting point, the target occupation, the
-courses they could take as steps, and the search (`route_search.find_routes`).
+"""Routes and career changes for one learner from the read model: their starting point, the
+target occupation, the courses they could take as steps, and the search
+(`route_search.find_routes`); career changes out of an occupation (`career_changes`), with the
+best route to each for a learner.
 
 Reads: the learner and their history (`serving.Learner.read`), their district's centroid and
 labour-market area, the target occupation and its demand there (`occupations`); the courses

@@ -21,12 +21,12 @@ The search.
    is exact.
 3. **Depth-first branch and bound.** Routes grow one step at a time, each step placed in time
    by `routes.schedule` and paid for by the funding the learner holds at that point
-   (`funding.funding_for`, with the level reached by the earlier steps). A partial route is cut
-   when even its most hopeful completion cannot beat the routes already found: every
+   (`funding.funding_for`, with the level reached by the steps ended by then). A partial route
+   is cut when even its most hopeful completion cannot beat the routes already found: every
    component is bounded (skills by adding every relevant skill; time, cost and travel by their
    values so far, since steps only add to them; learners like you by the best of the mean so
-   far and the best single course; demand is fixed). The same set of courses reached twice is
-   explored again only if the new order finishes earlier or costs less. The search stops after
+   far and the best single course; demand is fixed). The same steps at the same dates reached
+   by placing them in another order are explored once. The search stops after
    `node_budget` expansions and says so (`exact` False).
 
 When no route exists the answer says why, in the learner's words: the essential skill no
@@ -105,11 +105,21 @@ def find_routes(
         return RouteAnswer([], f"you already hold what {target.title} asks for")
     relevant = relevant_courses(courses, starting.progress, target)
     kept = _best_of_groups(relevant, starting, target, weights, limits.per_group)
+    if not _complete(_reachable(kept, starting.progress).progress, target, limits.min_share):
+        # not even taking every course, whatever the time or money: nothing to search
+        return RouteAnswer([], why_none(courses, starting, target, limits), 0, True, len(kept))
     search = _Search(kept, starting, target, weights, limits, funding)
     search.extend((), starting.progress)
     found = search.answer()
-    reason = None if found else why_none(courses, starting, target, limits)
-    return RouteAnswer(found, reason, search.explored, not search.stopped, len(kept))
+    if found:
+        return RouteAnswer(found, None, search.explored, not search.stopped, len(kept))
+    reason = why_none(courses, starting, target, limits)
+    if search.stopped:
+        reason = (
+            f"the search stopped after {limits.node_budget:,} tries without finding a route"
+            f" (it may exist: ask an adviser); {reason}"
+        )
+    return RouteAnswer([], reason, search.explored, False, len(kept))
 
 
 def _share(progress: Progress, target: Target) -> float:
@@ -219,9 +229,10 @@ class _Search:
     explored: int = 0
     stopped: bool = False
     found: list[Route] = field(default_factory=list)  # best first
-    reached: dict[frozenset[int], list[tuple]] = field(default_factory=dict)
+    reached: set[frozenset[tuple[int, date]]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        self.masks = {c.course_id: _mask(self.target.covered(c.skills)) for c in self.courses}
         every = Progress(None, frozenset().union(*(c.skills for c in self.courses)), frozenset())
         self.best_skills = _share(
             Progress(None, self.starting.progress.skills | every.skills, frozenset()),
@@ -233,11 +244,16 @@ class _Search:
         )
 
     def extend(self, placed: tuple[Placed, ...], progress: Progress) -> None:
-        """Try every next step after `placed` (which leaves the learner holding `progress`)."""
+        """Try every next step after `placed` (which leaves the learner holding `progress`),
+        those adding the most missing essential skills first: complete routes are found early,
+        so the bound cuts sooner (the order changes the work, never the answer)."""
         if self.stopped or len(placed) >= self.limits.max_steps:
             return
         used = {p.course.course_id for p in placed}
-        for course in self.courses:
+        held = _mask(self.target.covered(progress.skills))
+        gains = [(self.masks[c.course_id] & ~held).bit_count() for c in self.courses]
+        order = sorted(range(len(self.courses)), key=lambda i: -gains[i])  # stable: goodness next
+        for course in (self.courses[i] for i in order):
             if course.course_id in used:
                 continue
             self.explored += 1
@@ -251,12 +267,12 @@ class _Search:
             budget = self.starting.budget_pence
             if budget is not None and pays > budget:
                 continue
-            if not self._new(route, pays):
+            if not self._new(route):
                 continue
             after = progress.after(course)
             if _complete(after, self.target, self.limits.min_share):
                 self._keep(route)
-            if self._hopeful(route, pays):
+            if self._hopeful(route):
                 self.extend(route, after)
 
     def _place(self, placed: tuple[Placed, ...], course: RouteCourse) -> tuple[Placed, ...] | None:
@@ -285,14 +301,13 @@ class _Search:
             step, pays_pence=paid.pays_pence, loan_pence=paid.loan_pence, funding_reason=paid.reason
         )
 
-    def _new(self, route: tuple[Placed, ...], pays: int) -> bool:
-        """False when the same courses were already placed finishing no later for no more."""
-        key = frozenset(p.course.course_id for p in route)
-        finish = max(p.end for p in route)
-        seen = self.reached.setdefault(key, [])
-        if any(f <= finish and c <= pays for f, c in seen):
+    def _new(self, route: tuple[Placed, ...]) -> bool:
+        """False when the same steps at the same dates were already reached (in another
+        order of placing them): their futures are the same."""
+        key = frozenset((p.course.course_id, p.start) for p in route)
+        if key in self.reached:
             return False
-        seen.append((finish, pays))
+        self.reached.add(key)
         return True
 
     def _keep(self, route: tuple[Placed, ...]) -> None:
@@ -318,7 +333,7 @@ class _Search:
                 break
         return chosen
 
-    def _hopeful(self, route: tuple[Placed, ...], pays: int) -> bool:
+    def _hopeful(self, route: tuple[Placed, ...]) -> bool:
         """Whether some completion of `route` could still enter the answer."""
         answer = self.answer()
         if len(answer) < self.limits.routes:
@@ -334,6 +349,11 @@ class _Search:
             demand=now.demand,
         )
         return hope.total(self.weights) > answer[-1].score + 1e-9
+
+
+def _mask(covered: Sequence[bool]) -> int:
+    """Essential skills as bits (bit i: the target's i-th essential skill)."""
+    return sum(1 << i for i, held in enumerate(covered) if held)
 
 
 def _level_before(placed: Sequence[Placed], progress: Progress, start: date) -> int | None:

@@ -14,8 +14,8 @@ level people usually enter it at). This module holds the pieces the search
   qualifications held.
 - `Target`: the occupation, its essential skills (each with the keys that match it) and its
   entry level.
-- `schedule`: when a step can start. A step waits for the end of the earlier steps it needs
-  (the shortest prefix of the route after which its entry requirements hold); it may run
+- `schedule`: when a step can start. A step waits until what the learner holds (their own,
+  plus the steps ended by then) meets its entry requirements; it may run
   alongside other steps only while the hours of the steps running together stay within the
   learner's weekly hours (when the learner gave none, steps never overlap). Courses with
   intakes take the first listed start on or after that day; catalogues list only the next
@@ -209,21 +209,13 @@ def _years_later(day: date, years: int) -> date:
 
 
 def schedule(placed: Sequence[Placed], course: RouteCourse, starting: Starting) -> date | None:
-    """When `course` can start after the steps already `placed` (in route order), or None
-    when it cannot be entered at all after them."""
-    progress = starting.progress
-    ready = starting.earliest_start
-    prefix = None
-    for k in range(len(placed) + 1):
-        if progress.can_enter(course):
-            prefix = k
-            break
-        if k < len(placed):
-            progress = progress.after(placed[k].course)
-    if prefix is None:
+    """When `course` can start alongside the steps already `placed`, or None when it cannot be
+    entered at all after them: the first day on which what the learner holds (their own, plus
+    the steps ended by then) lets them in, moved past any clash of hours. Which order the steps
+    were placed in does not matter, only when each runs."""
+    ready = _ready(placed, course, starting)
+    if ready is None:
         return None
-    for step in placed[:prefix]:
-        ready = max(ready, step.end)
     start = first_start(course, ready)
     for _ in range(len(placed) + 1):  # each pass moves past at least one clashing step
         clash = _clashing_end(placed, course, start, starting.hours_per_week)
@@ -231,6 +223,19 @@ def schedule(placed: Sequence[Placed], course: RouteCourse, starting: Starting) 
             return start
         start = first_start(course, clash)
     return start
+
+
+def _ready(placed: Sequence[Placed], course: RouteCourse, starting: Starting) -> date | None:
+    """The first day the learner can enter `course`: their earliest start if they can already,
+    else the end of the step after which (with every step ended by then) they can."""
+    progress = starting.progress
+    if progress.can_enter(course):
+        return starting.earliest_start
+    for step in sorted(placed, key=lambda p: p.end):
+        progress = progress.after(step.course)
+        if progress.can_enter(course):
+            return max(starting.earliest_start, step.end)
+    return None
 
 
 def _clashing_end(
