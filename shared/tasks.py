@@ -22,7 +22,12 @@ from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
-TASK_MODULES = ("shared.bus.tasks", "services.profile.tasks", "services.recommender.tasks")
+TASK_MODULES = (
+    "shared.bus.tasks",
+    "services.profile.tasks",
+    "services.recommender.tasks",
+    "services.notifier.tasks",
+)
 DEAD_TASKS_STREAM = "routeways:dead:tasks"
 _AFTER_COMMIT_KEY = "routeways.after_commit"
 
@@ -93,6 +98,18 @@ def configure(app: Celery, settings: Settings) -> Celery:
             # A new deployment serves popularity and content until its first model: train
             # one as soon as there are interactions, not at the next 02:30.
             "recommender.train-first": {"task": "recommender.train_first", "schedule": 300.0},
+            # Learners' digests at the frequency each chose, in UK time: weekly on Monday at
+            # 08:00, monthly on the 1st at 08:00 (BST or GMT, as the clocks say that day).
+            "notifier.weekly-digests": {
+                "task": "notifier.send_due_digests",
+                "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+                "args": ("weekly",),
+            },
+            "notifier.monthly-digests": {
+                "task": "notifier.send_due_digests",
+                "schedule": crontab(hour=8, minute=0, day_of_month="1"),
+                "args": ("monthly",),
+            },
         },
     )
     return app

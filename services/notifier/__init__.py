@@ -9,16 +9,32 @@ from flask import Flask
 
 from services.notifier.resources import register_blueprints
 from services.notifier.settings import NotifierSettings
-from shared.web import build_app
+from shared.web import Api, build_app
+from shared.web.blueprint import ADMIN_TOKEN
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The notifier app: defaults, then ROUTEWAYS_* variables, then `config` (by field name)."""
     settings = NotifierSettings.from_env(overrides=config)
-    return build_app(
+    app = build_app(
         "notifier",
         settings,
-        register_blueprints,
+        _register,
         title="Routeways notifier",
         description="Digests and alerts by email.",
     )
+    # The digest preview and the delivery log are admin endpoints; an empty token turns them off.
+    app.extensions[ADMIN_TOKEN] = settings.admin_token
+    return app
+
+
+def _register(api: Api) -> None:
+    api.spec.components.security_scheme(
+        "AdminToken",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "ROUTEWAYS_NOTIFIER_ADMIN_TOKEN (or the X-Admin-Token header)",
+        },
+    )
+    register_blueprints(api)

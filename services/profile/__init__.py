@@ -36,6 +36,11 @@ SECURITY_SCHEMES = {
         "description": "An adviser's personal token, rwa_... (POST /advisers/me/tokens)",
     },
     "AdviserSession": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE},
+    "NotifierToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "ROUTEWAYS_NOTIFIER_CONTACT_TOKEN: the notifier reading contacts",
+    },
 }
 
 

@@ -3,7 +3,7 @@ advisers' sign-in policy (lock-out, idle timeout)."""
 
 from dataclasses import dataclass
 
-from shared.settings import ServiceSettings, setting
+from shared.settings import MIN_ADMIN_TOKEN_LENGTH, ServiceSettings, SettingsError, setting
 
 
 @dataclass(frozen=True)
@@ -42,3 +42,19 @@ class ProfileSettings(ServiceSettings):
         30,
         "An adviser's console session ends after this idle time",
     )
+    notifier_contact_token: str = setting(
+        "ROUTEWAYS_NOTIFIER_CONTACT_TOKEN",
+        "",
+        "Bearer token the notifier sends to read a learner's contact at send time "
+        "(GET /learners/<id>/contact on the profile service); empty: the admin token only",
+    )
+
+    def check(self) -> None:
+        """Also refuse, in production, a guessable notifier contact token."""
+        super().check()
+        token = self.notifier_contact_token
+        if self.environment == "production" and token and len(token) < MIN_ADMIN_TOKEN_LENGTH:
+            raise SettingsError(
+                f"ROUTEWAYS_NOTIFIER_CONTACT_TOKEN must be at least {MIN_ADMIN_TOKEN_LENGTH} "
+                "characters in production (or empty, which leaves contacts to the admin token)"
+            )

@@ -1,9 +1,17 @@
-"""The notifier's HTTP resources."""
+"""The notifier's HTTP resources: pending notices, the pages an email's links open (feedback,
+unsubscribe, preferences), the admin's digest preview and delivery log."""
 
-from services.notifier.resources import pending
+from services.notifier.resources import (
+    deliveries,
+    feedback,
+    pending,
+    preferences,
+    preview,
+    unsubscribe,
+)
 from shared.web import Api
 
-MODULES = (pending,)
+MODULES = (pending, feedback, unsubscribe, preferences, preview, deliveries)
 
 
 def register_blueprints(api: Api) -> None:

@@ -1,9 +1,9 @@
 """The profile service's HTTP resources."""
 
-from services.profile.resources import advisers, enrolments, interactions, learners
+from services.profile.resources import advisers, contacts, enrolments, interactions, learners
 from shared.web import Api
 
-MODULES = (learners, interactions, advisers, enrolments)
+MODULES = (learners, interactions, advisers, enrolments, contacts)
 
 
 def register_blueprints(api: Api) -> None:

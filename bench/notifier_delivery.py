@@ -1,0 +1,371 @@
+"""Digests rendered and delivered per second, next to a bare smtplib loop sending the same
+messages over one reused connection, in the same run.
+
+- **ours**: the notifier's real sending code (`sending.send_batch`): per learner the checks and
+  the claim in the notifier's database (SQLite by default, committed before the send), the
+  content side's `digests.compose`, signed links and `messages.build_message` (Jinja templates,
+  `EmailMessage`), SMTP through `delivery.SmtpTransport`, and "sent" committed right after the
+  server's reply; in batches of `--batch` learners, one SMTP connection per batch, as the
+  `notifier.send_digests` task does.
+- **bare**: `smtplib.SMTP.send_message` of the very messages ours built, over one connection.
+
+What is not timed (and said so in the JSON): the HTTP answers a send needs from the other
+services. The profile's contacts and the recommender's and catalogue's answers are fetched
+once, before the timing, through the notifier's own clients (`contacts.ContactBook`,
+`digest_sources.DigestSources`) from a small in-process stand-in of those three services, and
+handed to the timed run as they came back.
+
+The SMTP server is aiosmtpd in its own process (it accepts and discards, counting messages),
+so it does not share the interpreter with the sender.
+
+    .venv/bin/python bench/notifier_delivery.py [--learners 10000 --batch 100]
+
+Writes bench/results/notifier_delivery.json. Figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import logging
+import os
+import platform
+import re
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from services import load
+from services.notifier import digests
+from services.notifier.contacts import ContactBook
+from services.notifier.delivery import Backoff, SmtpConfig, SmtpTransport
+from services.notifier.digest_sources import DigestInputs, DigestSources
+from services.notifier.digests import Contact
+from services.notifier.sending import (
+    Composed,
+    Composer,
+    DigestComposer,
+    SendRules,
+    send_batch,
+)
+from services.notifier.settings import NotifierSettings
+from shared.db import Database
+from shared.migrate import upgrade
+
+RESULTS = Path(__file__).parent / "results"
+N_COURSES = 400
+SERVER = r"""
+import signal, sys, threading
+from aiosmtpd.controller import Controller
+
+class Count:
+    received = 0
+    async def handle_DATA(self, server, session, envelope):
+        Count.received += 1
+        return "250 Message accepted for delivery"
+
+controller = Controller(Count(), hostname="127.0.0.1", port=int(sys.argv[1]))
+controller.start()
+print("ready", flush=True)
+stop = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: stop.set())
+stop.wait()
+controller.stop()
+print(Count.received, flush=True)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# --- the other services' answers, served once before the timing ------------------------------
+
+
+def course_body(course_id: int) -> dict:
+    return {
+        "id": course_id,
+        "title": f"Course {course_id}: Health and Social Care Level 3",
+        "status": "published",
+        "delivery_mode": "classroom" if course_id % 3 else "online",
+        "campus": {"name": "Preston campus", "postcode": "PR1 2HE"},
+        "start_dates": ["2099-09-01", "2100-01-10"],
+        "provider_id": 1 + course_id % 20,
+    }
+
+
+def other_services_app(environ, start_response):  # noqa: ANN001, ANN201 - WSGI
+    """A stand-in for the profile, recommender and catalogue services (not what is measured)."""
+    path = environ["PATH_INFO"]
+    body: dict | None = None
+    if found := re.fullmatch(r"/learners/(\d+)/contact", path):
+        learner_id = int(found[1])
+        body = {"learner_id": learner_id, "email": f"learner{learner_id}@example.org",
+                "name": f"Learner {learner_id}", "suggestion_emails": True,
+                "frequency": "weekly"}  # fmt: skip
+    elif found := re.fullmatch(r"/learners/(\d+)/recommendations", path):
+        learner_id = int(found[1])
+        body = {"items": [
+            {"course_id": 1 + (learner_id * 7 + k * 13) % N_COURSES,
+             "reason": "builds on your care skills and leads to your goal",
+             "distance_km": 3.5 + k, "cost_to_learner_pence": 45000 * (k % 2)}
+            for k in range(5)
+        ]}  # fmt: skip
+    elif re.fullmatch(r"/learners/(\d+)/routes", path):
+        body = None  # no target occupation: 404, as the recommender answers
+    elif found := re.fullmatch(r"/courses/(\d+)", path):
+        body = course_body(int(found[1]))
+    elif found := re.fullmatch(r"/providers/(\d+)", path):
+        body = {"id": int(found[1]), "name": f"Provider {found[1]} College",
+                "website": "https://example.ac.uk"}  # fmt: skip
+    status = "200 OK" if body is not None else "404 Not Found"
+    start_response(status, [("Content-Type", "application/json")])
+    return [json.dumps(body or {"status": 404}).encode()]
+
+
+class Prefetched:
+    """Answers fetched before the timing through the notifier's own clients, handed back as
+    `Contacts` and as `DigestSources.gather` would."""
+
+    def __init__(self, contacts: dict[int, Contact], inputs: dict[int, DigestInputs]) -> None:
+        self.contacts, self.inputs = contacts, inputs
+
+    def contact(self, learner_id: int) -> Contact | None:
+        return self.contacts.get(learner_id)
+
+    def gather(self, learner_id: int) -> DigestInputs:
+        return self.inputs[learner_id]
+
+    def close(self) -> None:
+        pass
+
+
+def prefetch(base_url: str, learner_ids: list[int], threads: int = 8) -> Prefetched:
+    """Every learner's contact and digest inputs, through the notifier's own clients (a pair
+    per thread: a `requests` session is not shared between threads)."""
+    settings = NotifierSettings.from_env(
+        {}, {"recommender_url": base_url, "catalogue_url": base_url}
+    )
+
+    def fetch(chunk: list[int]) -> tuple[dict[int, Contact], dict[int, DigestInputs]]:
+        book, sources = ContactBook(base_url, "bench-token"), DigestSources.from_settings(settings)
+        try:
+            return (
+                {i: book.contact(i) for i in chunk},
+                {i: sources.gather(i) for i in chunk},
+            )
+        finally:
+            book.close()
+            sources.close()
+
+    contacts: dict[int, Contact] = {}
+    inputs: dict[int, DigestInputs] = {}
+    chunks = [learner_ids[n::threads] for n in range(threads)]
+    with ThreadPoolExecutor(threads) as pool:
+        for found_contacts, found_inputs in pool.map(fetch, chunks):
+            contacts.update(found_contacts)
+            inputs.update(found_inputs)
+    return Prefetched(contacts, inputs)
+
+
+# --- the loops ---------------------------------------------------------------------------------
+
+
+def ours(
+    database: Database,
+    port: int,
+    learner_ids: list[int],
+    period: str,
+    answers: Prefetched,
+    composer: Composer,
+    batch: int,
+) -> tuple[float, dict[str, int], int]:
+    """Seconds to send every learner's digest as the `notifier.send_digests` task does, the
+    outcomes by status, and the SMTP connections opened."""
+    statuses: dict[str, int] = {}
+    connections = 0
+    started = time.perf_counter()
+    for start in range(0, len(learner_ids), batch):
+        with SmtpTransport(SmtpConfig(port=port), Backoff(attempts=3)) as transport:
+            outcomes = send_batch(
+                database, learner_ids[start : start + batch], "weekly", period,
+                contacts=answers, composer=composer, transport=transport, rules=SendRules(),
+            )  # fmt: skip
+            connections += transport.connections_opened
+        for outcome in outcomes:
+            statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
+    return time.perf_counter() - started, statuses, connections
+
+
+class Prebuilt:
+    """A composer handing back messages built before the timing: isolates the delivery side
+    (checks, claims, SMTP, records) from composing and rendering, for the breakdown only."""
+
+    def __init__(self, built: dict[int, Composed]) -> None:
+        self.built = built
+
+    def digest_id(self, learner_id: int, kind: str, period: str) -> str:
+        return digests.digest_id(learner_id, kind, period)
+
+    def compose(self, contact: Contact, kind: str, period: str) -> Composed | None:
+        return self.built[contact.learner_id]
+
+
+def compose_only(
+    learner_ids: list[int], period: str, answers: Prefetched, composer: DigestComposer
+) -> float:
+    """Seconds to compose and build every learner's digest (no database, no SMTP), each
+    message dropped once built, as a send drops it."""
+    started = time.perf_counter()
+    for learner_id in learner_ids:
+        composer.compose(answers.contact(learner_id), "weekly", period)
+    return time.perf_counter() - started
+
+
+def settle() -> None:
+    """Collect, then freeze what survives, so that no run pays for an earlier run's garbage
+    or for scanning the messages kept for the next one."""
+    gc.collect()
+    gc.freeze()
+
+
+def bare(port: int, messages: list[tuple[EmailMessage, str]]) -> float:
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as connection:
+        for message, address in messages:
+            connection.send_message(message, to_addrs=[address])
+    return time.perf_counter() - started
+
+
+def rate(count: int, seconds: float) -> float:
+    return round(count / seconds, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--learners", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--database-url", default=None, help="default: a SQLite file in a tmpdir")
+    parser.add_argument("--out", type=Path, default=RESULTS / "notifier_delivery.json")
+    args = parser.parse_args()
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    learner_ids = list(range(1, args.learners + 1))
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(port)], stdout=subprocess.PIPE, text=True
+    )
+    assert server.stdout.readline().strip() == "ready"
+    services = make_server("127.0.0.1", free_port(), other_services_app, threaded=True)
+    threading.Thread(target=services.serve_forever, daemon=True).start()
+    settings = NotifierSettings.from_env({})
+    try:
+        with tempfile.TemporaryDirectory(prefix="routeways-bench-notifier-") as folder:
+            url = args.database_url or f"sqlite:///{Path(folder) / 'notifier.sqlite3'}"
+            upgrade(load("notifier"), url)
+            fetch_started = time.perf_counter()
+            answers = prefetch(f"http://127.0.0.1:{services.server_port}", learner_ids)
+            fetch_seconds = time.perf_counter() - fetch_started
+            composer = DigestComposer(answers, settings, settings.mail_sender)
+            with Database(url) as database:
+                # a warm-up batch (templates compiled, connections pooled), not counted
+                ours(database, port, learner_ids[:50], "warm-up", answers, composer, args.batch)
+                settle()
+                ours_seconds, statuses, connections = ours(
+                    database, port, learner_ids, "2026-W48", answers, composer, args.batch
+                )
+                settle()
+                compose_seconds = compose_only(learner_ids, "2026-W48", answers, composer)
+                # the same messages again, untimed, for the delivery-only and bare loops
+                built = {
+                    i: composer.compose(answers.contact(i), "weekly", "2026-W48")
+                    for i in learner_ids
+                }
+                settle()
+                delivery_seconds, delivery_statuses, _ = ours(
+                    database, port, learner_ids, "2026-W49", answers, Prebuilt(built), args.batch
+                )
+            messages = [(built[i].message, answers.contact(i).email) for i in learner_ids]
+            settle()
+            bare_seconds = bare(port, messages)
+    finally:
+        services.shutdown()
+        server.send_signal(signal.SIGTERM)
+        received = int(server.communicate(timeout=30)[0].strip().splitlines()[-1])
+    sent = statuses.get("sent", 0)
+    ours_rate, bare_rate = rate(sent, ours_seconds), rate(len(messages), bare_seconds)
+    delivery_rate = rate(delivery_statuses.get("sent", 0), delivery_seconds)
+    result = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        "database": "SQLite (WAL)" if url.startswith("sqlite") else url.split("://")[0],
+        "learners": args.learners,
+        "batch_size": args.batch,
+        "smtp_server": "aiosmtpd in its own process on loopback, accepting and discarding",
+        "stand_in": "the profile (contacts), recommender (suggestions, routes) and catalogue "
+        "(courses, providers) answers came from an in-process stand-in over HTTP, fetched "
+        "through the notifier's own ContactBook and DigestSources BEFORE the timing "
+        f"({fetch_seconds:.1f} s for all learners, not counted); nothing of the notifier's "
+        "sending, composing, rendering or bookkeeping is stubbed",
+        "ours": {
+            "what": "per learner: checks + claim (commit) + compose + links + build_message + "
+            "SMTP send + sent (commit); one SMTP connection per batch",
+            "digests_sent": sent,
+            "outcomes": statuses,
+            "smtp_connections": connections,
+            "seconds": round(ours_seconds, 3),
+            "digests_per_second": ours_rate,
+        },
+        "bare": {
+            "what": "smtplib send_message of the same messages over one reused connection",
+            "messages": len(messages),
+            "seconds": round(bare_seconds, 3),
+            "messages_per_second": bare_rate,
+        },
+        "ratio_ours_to_bare": round(ours_rate / bare_rate, 3),
+        "target_ratio": 0.7,
+        "breakdown": {
+            "compose_only": {
+                "what": "digests.compose + links + messages.build_message alone, no DB or SMTP",
+                "seconds": round(compose_seconds, 3),
+                "digests_per_second": rate(len(learner_ids), compose_seconds),
+                "ms_per_digest": round(compose_seconds / len(learner_ids) * 1000, 3),
+            },
+            "delivery_only": {
+                "what": "ours with the messages built before the timing: checks + claim + SMTP "
+                "+ records (the delivery side's own cost)",
+                "outcomes": delivery_statuses,
+                "seconds": round(delivery_seconds, 3),
+                "digests_per_second": delivery_rate,
+                "ratio_to_bare": round(delivery_rate / bare_rate, 3),
+            },
+            "ms_per_digest": {
+                "ours": round(ours_seconds / sent * 1000, 3),
+                "bare": round(bare_seconds / len(messages) * 1000, 3),
+            },
+        },
+        "server_received": received,
+        "server_expected": 50 + sent + delivery_statuses.get("sent", 0) + len(messages),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+from services.notifier.resources.deliveries import views  # noqa: F401

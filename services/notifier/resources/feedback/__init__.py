@@ -1,0 +1,1 @@
+from services.notifier.resources.feedback import views  # noqa: F401

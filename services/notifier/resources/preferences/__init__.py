@@ -1,0 +1,1 @@
+from services.notifier.resources.preferences import views  # noqa: F401

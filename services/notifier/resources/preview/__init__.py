@@ -1,0 +1,1 @@
+from services.notifier.resources.preview import views  # noqa: F401

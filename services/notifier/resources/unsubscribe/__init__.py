@@ -1,0 +1,1 @@
+from services.notifier.resources.unsubscribe import views  # noqa: F401

@@ -1,0 +1,69 @@
+"""The notifier's Celery tasks: thin, named, take ids, idempotent, acknowledged late.
+
+A run twice sends nothing twice: every digest is claimed in the delivery record before it is
+sent (`services/notifier/sending.py`). Learners whose send must wait (the profile service did
+not answer, the SMTP server kept failing, another worker holds the claim) are sent again by a
+later `send_digests` task, with only their ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from services.notifier import sending
+from services.notifier.settings import NotifierSettings
+from shared.db import Database
+from shared.tasks import celery
+
+log = logging.getLogger(__name__)
+
+#: Later runs for the learners a run left waiting (waits double from a minute, at most an hour,
+#: or a claim's lease when another worker held it). Each is a new task (`rerun` + 1) rather than
+#: a Celery retry: `AttemptCappedTask` counts a retry as one more delivery of the same task id,
+#: which would cap these at ROUTEWAYS_TASK_MAX_ATTEMPTS.
+MAX_RERUNS = 8
+
+
+@celery.task(name="notifier.send_digest", acks_late=True)
+def send_digest(learner_id: int, kind: str, period: str, rerun: int = 0) -> str:
+    """Send one learner's `kind` email for `period` (a week, a month, an alert's event id)."""
+    [outcome] = _send([learner_id], kind, period, rerun)
+    return outcome.status
+
+
+@celery.task(name="notifier.send_digests", acks_late=True)
+def send_digests(learner_ids: list[int], kind: str, period: str, rerun: int = 0) -> dict[str, int]:
+    """Send a batch of learners' `kind` emails for `period` over one SMTP connection."""
+    return dict(Counter(outcome.status for outcome in _send(learner_ids, kind, period, rerun)))
+
+
+@celery.task(name="notifier.send_due_digests", acks_late=True)
+def send_due_digests(kind: str) -> int:
+    """Beat's fan-out: one `send_digests` batch per `digest_batch_size` learners who chose
+    `kind` (weekly or monthly), for the period due now in UK time; answers the batches sent."""
+    settings = NotifierSettings.from_env()
+    period = sending.due_period(kind)
+    with Database(settings.database_url) as database, database.read_scope() as session:
+        learner_ids = sending.recipients_due(session, kind)
+    size = settings.digest_batch_size
+    batches = [learner_ids[i : i + size] for i in range(0, len(learner_ids), size)]
+    for batch in batches:
+        send_digests.delay(batch, kind, period)
+    log.info("%s %s: %d learners in %d batches", kind, period, len(learner_ids), len(batches))
+    return len(batches)
+
+
+def _send(learner_ids: list[int], kind: str, period: str, rerun: int) -> list[sending.Outcome]:
+    """Send, then leave the learners who must wait to a later rerun (at most MAX_RERUNS)."""
+    settings = NotifierSettings.from_env()
+    outcomes = sending.send_with_settings(settings, learner_ids, kind, period)
+    later = [outcome.learner_id for outcome in outcomes if outcome.try_later]
+    if later and rerun < MAX_RERUNS:
+        held = any(outcome.status == "in-progress" for outcome in outcomes)
+        wait = 60 * 2**rerun
+        wait = min(max(wait, settings.delivery_lease_seconds) if held else wait, 3600)
+        send_digests.apply_async((later, kind, period, rerun + 1), countdown=wait)
+    elif later:
+        log.error("%s of %s: gave up on learners %s after %d reruns", kind, period, later, rerun)
+    return outcomes

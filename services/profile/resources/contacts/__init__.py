@@ -1,0 +1,1 @@
+from services.profile.resources.contacts import views  # noqa: F401
