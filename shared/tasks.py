@@ -33,14 +33,19 @@ _AFTER_COMMIT_KEY = "routeways.after_commit"
 
 
 class AttemptCappedTask(Task):
-    """Counts deliveries of each task id in Redis and refuses the one past the cap."""
+    """Counts deliveries of each task message in Redis and refuses the one past the cap.
+
+    A message is one try of a task id: a Celery retry sends a new message (the same id, one more
+    `retries`), so it counts afresh, and a task's own retries are capped by its `max_retries`,
+    not by this. What this caps is the same message delivered again and again because the
+    worker running it died (acks_late redelivers it), which would otherwise loop forever."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.request.called_directly or self.request.is_eager:
             return super().__call__(*args, **kwargs)
         settings = Settings.from_env()
         client = redis.Redis.from_url(self.app.conf.broker_url)
-        key = f"routeways:task-attempts:{self.request.id}"
+        key = attempts_key(self.request.id, self.request.retries or 0)
         attempts = client.incr(key)
         client.expire(key, settings.celery_visibility_timeout * (settings.task_max_attempts + 1))
         if attempts > settings.task_max_attempts:
@@ -60,6 +65,11 @@ class AttemptCappedTask(Task):
         result = super().__call__(*args, **kwargs)
         client.delete(key)
         return result
+
+
+def attempts_key(task_id: str, retries: int) -> str:
+    """The Redis key counting deliveries of one message: a task id at one retry."""
+    return f"routeways:task-attempts:{task_id}:{retries}"
 
 
 def configure(app: Celery, settings: Settings) -> Celery:

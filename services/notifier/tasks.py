@@ -19,9 +19,8 @@ from shared.tasks import celery
 log = logging.getLogger(__name__)
 
 #: Later runs for the learners a run left waiting (waits double from a minute, at most an hour,
-#: or a claim's lease when another worker held it). Each is a new task (`rerun` + 1) rather than
-#: a Celery retry: `AttemptCappedTask` counts a retry as one more delivery of the same task id,
-#: which would cap these at ROUTEWAYS_TASK_MAX_ATTEMPTS.
+#: or a claim's lease when another worker held it). Each is a new task (`rerun` + 1) for only
+#: the learners left waiting, rather than a Celery retry of the whole batch.
 MAX_RERUNS = 8
 
 

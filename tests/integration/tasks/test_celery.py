@@ -11,7 +11,7 @@ from celery.contrib.testing.worker import start_worker
 from services.catalogue.models import Provider
 from shared.bus.streams import ensure_groups_for, stream_name
 from shared.events import consumers_of
-from shared.tasks import DEAD_TASKS_STREAM, celery, enqueue_after_commit
+from shared.tasks import DEAD_TASKS_STREAM, attempts_key, celery, enqueue_after_commit
 
 
 @pytest.fixture
@@ -98,10 +98,39 @@ def test_a_task_delivered_more_often_than_the_cap_is_dead_lettered_not_run(broke
     monkeypatch.setenv("ROUTEWAYS_TASK_MAX_ATTEMPTS", "2")
     # Two earlier deliveries of this task id died with their worker (SIGKILL, OOM): each counted
     # its attempt and never reached the end that clears the count.
-    broker.set("routeways:task-attempts:same-task-id", 2)
+    broker.set(attempts_key("same-task-id", 0), 2)
     with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         trim_streams.apply_async(task_id="same-task-id")  # redelivered a third time
         wait_for(lambda: broker.exists(DEAD_TASKS_STREAM))
     [(_, fields)] = broker.xrange(DEAD_TASKS_STREAM)
     assert fields[b"task"] == b"bus.trim_streams"
     assert fields[b"attempts"] == b"2"
+
+
+@pytest.mark.slow
+def test_a_task_retrying_more_often_than_the_delivery_cap_still_runs_to_its_own_retry_limit(
+    broker, monkeypatch
+):
+    """The cap counts redeliveries of one message (a dead worker), not a task's own retries:
+    each retry is a new message, limited by the task's max_retries."""
+    monkeypatch.setenv("ROUTEWAYS_TASK_MAX_ATTEMPTS", "2")
+    tries = []
+
+    @celery.task(
+        name="tests.flaky_until_the_fifth_try",
+        autoretry_for=(ConnectionError,),
+        max_retries=6,
+        default_retry_delay=0,
+    )
+    def flaky() -> int:
+        tries.append(1)
+        if len(tries) < 5:
+            raise ConnectionError("transient")
+        return len(tries)
+
+    with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        flaky.apply_async(task_id="flaky-task-id")
+        wait_for(lambda: len(tries) >= 5)
+        time.sleep(0.5)  # any further delivery would show within this
+    assert len(tries) == 5
+    assert not broker.exists(DEAD_TASKS_STREAM)
