@@ -9,7 +9,6 @@ under honcho, which stops them all on Ctrl-C.
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,7 +72,6 @@ def up(demo: bool) -> None:
 
             sign_in = load_demo_data(echo=click.echo)
         set_service_urls(all_specs())
-        share_contact_token()
         manager = Manager()
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1"}
         for name, command in process_table(SERVICE_NAMES).items():
@@ -115,13 +113,6 @@ def set_service_urls(specs: list) -> None:
     for spec in specs:
         variable = f"ROUTEWAYS_{spec.name.upper()}_URL"
         os.environ.setdefault(variable, f"http://127.0.0.1:{spec.settings().port}")
-
-
-def share_contact_token() -> None:
-    """Give the profile service and the notifier one contact token for this run (unless one is
-    set): the notifier reads learners' addresses with it at send time, so digests reach the
-    mail sink without anyone configuring a secret first."""
-    os.environ.setdefault("ROUTEWAYS_NOTIFIER_CONTACT_TOKEN", secrets.token_urlsafe(32))
 
 
 @click.command("redis")

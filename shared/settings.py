@@ -8,6 +8,8 @@ configuration table (`routeways settings --markdown`).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,6 +17,9 @@ from typing import Any, ClassVar, Self
 
 #: The shortest admin token production accepts.
 MIN_ADMIN_TOKEN_LENGTH = 32
+#: The purpose the notifier's contact token is derived for outside production
+#: (`Settings.development_secret`): the profile service and the notifier both use it.
+NOTIFIER_CONTACT_PURPOSE = "notifier-contact-token"
 
 
 class SettingsError(ValueError):
@@ -182,6 +187,15 @@ class Settings:
             )
         if self.environment == "production" and self.secret_key == "dev-only-secret":  # noqa: S105 - the check
             raise SettingsError("ROUTEWAYS_SECRET_KEY must be set in production")
+
+    def development_secret(self, purpose: str) -> str:
+        """A secret every process of one development system derives alike from the secret key,
+        so `make run` and a command started beside it agree on it without configuration; empty
+        in production, where each secret is configured (and compose insists on it)."""
+        if self.environment == "production":
+            return ""
+        digest = hmac.new(self.secret_key.encode(), purpose.encode(), hashlib.sha256)
+        return digest.hexdigest()
 
     @property
     def celery_visibility_timeout(self) -> int:

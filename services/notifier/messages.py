@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+import textwrap
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,13 +64,44 @@ class ListUnsubscribeHeader:
         return f"{name}: " + f",{policy.linesep} ".join(uris) + policy.linesep
 
 
+class SubjectHeader:
+    """Subject folded at the spaces between its words when it is plain ASCII.
+
+    CPython's folder moves a subject that fits on a line of its own to a continuation line
+    ("Subject:\r\n 5 courses for you..."), which parsers (Python's among them) read back with a
+    leading space. A non-ASCII subject keeps the standard folding into RFC 2047 encoded words.
+    """
+
+    max_count = 1
+
+    @classmethod
+    def parse(cls, value: str, kwds: dict[str, Any]) -> None:
+        kwds["parse_tree"] = UnstructuredHeader.value_parser(value)
+        kwds["decoded"] = value
+
+    def fold(self, *, policy: Policy) -> str:
+        value = str(self)
+        if not value.isascii():
+            return super().fold(policy=policy)  # type: ignore[misc] - BaseHeader's
+        name = self.name  # type: ignore[attr-defined] - BaseHeader's, mixed in by the registry
+        lines = textwrap.wrap(
+            f"{name}: {value}",
+            width=policy.max_line_length or 78,
+            subsequent_indent=" ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        return policy.linesep.join(lines) + policy.linesep
+
+
 def _headers() -> HeaderRegistry:
     registry = HeaderRegistry()
     registry.map_to_type("list-unsubscribe", ListUnsubscribeHeader)
+    registry.map_to_type("subject", SubjectHeader)
     return registry
 
 
-#: SMTP's policy (CRLF, 78-character folding), with List-Unsubscribe's own folding.
+#: SMTP's policy (CRLF, 78-character folding), with List-Unsubscribe's and Subject's own folding.
 POLICY = SMTP.clone(header_factory=_headers())
 
 ContextFunction = Callable[[Digest], dict[str, Any]]

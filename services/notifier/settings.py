@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from shared.settings import ServiceSettings, SettingsError, setting
+from shared.settings import NOTIFIER_CONTACT_PURPOSE, ServiceSettings, SettingsError, setting
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,12 @@ class NotifierSettings(ServiceSettings):
     smtp_retry_max_seconds: float = setting(
         "ROUTEWAYS_SMTP_RETRY_MAX_SECONDS", 30.0, "Longest wait between two tries of a message"
     )
-    contact_token: str = setting(
+    configured_contact_token: str = setting(
         "ROUTEWAYS_NOTIFIER_CONTACT_TOKEN",
         "",
         "Bearer token the notifier sends to read a learner's contact at send time "
-        "(GET /learners/<id>/contact on the profile service); empty: the admin token only",
+        "(GET /learners/<id>/contact on the profile service); empty: outside production, one "
+        "derived from ROUTEWAYS_SECRET_KEY (the profile service derives the same)",
     )
     delivery_lease_seconds: int = setting(
         "ROUTEWAYS_NOTIFIER_DELIVERY_LEASE_SECONDS",
@@ -98,6 +99,12 @@ class NotifierSettings(ServiceSettings):
         "A public course page, with {course_id} in it, for the course links in emails; "
         "empty: the provider's website",
     )
+
+    @property
+    def contact_token(self) -> str:
+        """The token sent to read contacts: the configured one, else (outside production) the
+        one both services derive from the shared secret key."""
+        return self.configured_contact_token or self.development_secret(NOTIFIER_CONTACT_PURPOSE)
 
     def check(self) -> None:
         """Also refuse SMTP credentials sent in clear in production (an unknown

@@ -1,9 +1,15 @@
-"""Profile settings: its own database and port, the admin token, the minimum age, and the
-advisers' sign-in policy (lock-out, idle timeout)."""
+"""Profile settings: its own database and port, the admin token, the minimum age, the
+advisers' sign-in policy (lock-out, idle timeout), and the services the console asks."""
 
 from dataclasses import dataclass
 
-from shared.settings import MIN_ADMIN_TOKEN_LENGTH, ServiceSettings, SettingsError, setting
+from shared.settings import (
+    MIN_ADMIN_TOKEN_LENGTH,
+    NOTIFIER_CONTACT_PURPOSE,
+    ServiceSettings,
+    SettingsError,
+    setting,
+)
 
 
 @dataclass(frozen=True)
@@ -42,12 +48,36 @@ class ProfileSettings(ServiceSettings):
         30,
         "An adviser's console session ends after this idle time",
     )
+    session_cookie_secure: bool = setting(
+        "ROUTEWAYS_PROFILE_SESSION_COOKIE_SECURE",
+        False,
+        "Mark the console's session cookie Secure (HTTPS only) outside production too; "
+        "production always does, local `make run` over plain http must not",
+    )
+    recommender_url: str = setting(
+        "ROUTEWAYS_RECOMMENDER_URL",
+        "http://127.0.0.1:8003",
+        "Base URL other services ask the recommender at (a learner's suggestions and routes)",
+    )
+    notifier_url: str = setting(
+        "ROUTEWAYS_NOTIFIER_URL",
+        "http://127.0.0.1:8004",
+        "Base URL the profile service asks the notifier at (an adviser's shortlist email)",
+    )
     notifier_contact_token: str = setting(
         "ROUTEWAYS_NOTIFIER_CONTACT_TOKEN",
         "",
         "Bearer token the notifier sends to read a learner's contact at send time "
-        "(GET /learners/<id>/contact on the profile service); empty: the admin token only",
+        "(GET /learners/<id>/contact on the profile service); empty: outside production, "
+        "one derived from ROUTEWAYS_SECRET_KEY (the notifier derives the same); in production, "
+        "the admin token only",
     )
+
+    @property
+    def contact_token(self) -> str:
+        """The token the notifier reads contacts with: the configured one, else (outside
+        production) the one both services derive from the shared secret key."""
+        return self.notifier_contact_token or self.development_secret(NOTIFIER_CONTACT_PURPOSE)
 
     def check(self) -> None:
         """Also refuse, in production, a guessable notifier contact token."""

@@ -67,7 +67,9 @@ class CannedSources:
 
 
 def notifier_settings(**overrides) -> NotifierSettings:
-    return NotifierSettings.from_env({}, overrides={"contact_token": CONTACT_TOKEN, **overrides})
+    return NotifierSettings.from_env(
+        {}, overrides={"configured_contact_token": CONTACT_TOKEN, **overrides}
+    )
 
 
 def composer(suggestions: dict | None = None) -> DigestComposer:

@@ -123,3 +123,35 @@ def test_production_refuses_a_short_contact_token():
                 "ROUTEWAYS_NOTIFIER_CONTACT_TOKEN": "short",
             }
         )
+
+
+def test_outside_production_the_notifier_and_profile_derive_the_same_contact_token(
+    database_url, redis_url, redis_client
+):
+    """`make run` and a `routeways notifier send-digests` started beside it read contacts
+    without anyone configuring a token: both services derive it from the secret key."""
+    from services.notifier.settings import NotifierSettings
+    from tests.integration.conftest import seed_profile_taxonomy
+
+    app = make_app("profile", database_url, redis_url, admin_token=ADMIN_TOKEN)
+    seed_profile_taxonomy(app)
+    try:
+        client = app.test_client()
+        learner = register(client)
+        url = f"/learners/{learner['id']}/contact"
+        derived = NotifierSettings.from_env().contact_token
+        assert derived
+        assert client.get(url, headers=bearer(derived)).status_code == 200
+        other_key = NotifierSettings.from_env(overrides={"secret_key": "another-dev-key"})
+        assert client.get(url, headers=bearer(other_key.contact_token)).status_code == 401
+    finally:
+        app.extensions["routeways.db"].dispose()
+
+
+def test_production_derives_no_contact_token():
+    from services.notifier.settings import NotifierSettings
+    from services.profile.settings import ProfileSettings
+
+    production = {"ROUTEWAYS_ENV": "production", "ROUTEWAYS_SECRET_KEY": "x" * 40}
+    assert NotifierSettings.from_env(production).contact_token == ""
+    assert ProfileSettings.from_env(production).contact_token == ""

@@ -201,6 +201,23 @@ def test_a_subject_built_from_catalogue_text_stays_one_line():
     assert message["Subject"].endswith("your route to nurse Bcc: x@y hi")
 
 
+def digest_for_target(title: str):
+    return weekly_digest(routes={**ROUTES, "target": {**ROUTES["target"], "title": title}})
+
+
+@pytest.mark.parametrize("length", [70, 76, 77, 78, 90, 140])
+def test_a_subject_of_any_length_reads_back_without_a_leading_space(length):
+    # CPython moves a subject of 70-77 characters whole onto a continuation line
+    short = len(parsed(digest_for_target("T"))["Subject"])
+    title = ("IT user support technicians and their supervisors " * 3)[: length - short + 1]
+    title = title.strip() or "T"
+
+    subject = parsed(digest_for_target(title))["Subject"]
+
+    assert subject == subject.strip()
+    assert subject.endswith(f"your route to {title}")
+
+
 def test_catalogue_text_is_escaped_in_the_html_part():
     courses = {**COURSES, 3310: {**COURSES[3310], "title": '<img src=x onerror="alert(1)">'}}
     html = parsed(weekly_digest(courses=courses)).get_body(("html",)).get_content()

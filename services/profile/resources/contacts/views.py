@@ -27,7 +27,7 @@ def _require_notifier() -> None:
     """401 unless the request carries the notifier's contact token or the admin token."""
     settings = current_app.extensions["routeways.settings"]
     given = bearer_token(request.headers).encode()
-    accepted = [t.encode() for t in (settings.notifier_contact_token, settings.admin_token) if t]
+    accepted = [t.encode() for t in (settings.contact_token, settings.admin_token) if t]
     if not given or not any(hmac.compare_digest(given, token) for token in accepted):
         abort(
             401,
