@@ -16,6 +16,7 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from limits import parse_many
 
+from services.profile.console import register_console
 from services.profile.resources import register_blueprints
 from services.profile.resources.advisers.views import SIGN_IN_LIMIT
 from services.profile.settings import ProfileSettings
@@ -59,10 +60,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         # Local `make run` is plain http, where a Secure cookie would never come back.
-        SESSION_COOKIE_SECURE=settings.environment == "production",
+        SESSION_COOKIE_SECURE=settings.environment == "production"
+        or settings.session_cookie_secure,
     )
     app.extensions[ADMIN_TOKEN] = settings.admin_token
     app.extensions[SIGN_IN_LIMIT] = _sign_in_limit(app, settings)
+    register_console(app)
     return app
 
 

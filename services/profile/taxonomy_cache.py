@@ -99,4 +99,4 @@ def labels(session: Session, kind: str, codes: Iterable[str]) -> dict[str, str]:
             TaxonomyCode.kind == kind, TaxonomyCode.code.in_(set(codes))
         )
     )
-    return dict(rows.tuples())
+    return {code: label for code, label in rows}

@@ -106,10 +106,42 @@ def signed_in_adviser(allow_token: bool = True) -> Adviser:
     return adviser
 
 
-def _count_sign_in() -> None:
-    """Count the attempt against the client address (Flask-Limiter on Redis): 429 when over."""
+def sign_in_wait() -> int | None:
+    """Count a sign-in attempt against the client address (Flask-Limiter on Redis): None
+    within the budget, else the seconds until it resets. The console's sign-in form counts
+    against the same budget."""
     check: Callable[[], int | None] | None = current_app.extensions.get(SIGN_IN_LIMIT)
-    wait = check() if check is not None else None
+    return check() if check is not None else None
+
+
+def sign_in_adviser(email: str, password: str) -> Adviser:
+    """`advisers.sign_in` with the settings' lock-out policy and the Redis ledger of unknown
+    accounts, committed either way (failure counts and locks must stick); on success the
+    session cookie names the adviser. AdviserError when refused. The API's and the console's
+    sign-in both come here."""
+    session = db_session()
+    try:
+        adviser = advisers.sign_in(
+            session,
+            email,
+            password,
+            _policy(),
+            unknown=RedisUnknownAccountLedger(current_app.extensions["routeways.redis"]),
+        )
+    except advisers.AdviserError:
+        session.commit()
+        raise
+    session.commit()
+    cookie_session.clear()  # a fresh session: nothing from before sign-in carries over
+    cookie_session[SESSION_ADVISER] = adviser.id
+    cookie_session[SESSION_SEEN] = time.time()
+    cookie_session[SESSION_PASSWORD] = advisers.password_fingerprint(adviser.password_hash)
+    return adviser
+
+
+def _count_sign_in() -> None:
+    """Count the attempt against the client address: 429 when over."""
+    wait = sign_in_wait()
     if wait is not None:
         abort(
             429,
@@ -192,24 +224,10 @@ class AdviserSession(MethodView):
         `ROUTEWAYS_PROFILE_LOGIN_RATE_LIMIT` times (429).
         """
         _count_sign_in()
-        session = db_session()
         try:
-            adviser = advisers.sign_in(
-                session,
-                body["email"],
-                body["password"],
-                _policy(),
-                unknown=RedisUnknownAccountLedger(current_app.extensions["routeways.redis"]),
-            )
+            return sign_in_adviser(body["email"], body["password"])
         except advisers.AdviserError as error:
-            session.commit()  # the failure count and any lock must stick
             refuse(error)
-        session.commit()
-        cookie_session.clear()
-        cookie_session[SESSION_ADVISER] = adviser.id
-        cookie_session[SESSION_SEEN] = time.time()
-        cookie_session[SESSION_PASSWORD] = advisers.password_fingerprint(adviser.password_hash)
-        return adviser
 
     @blp.response(204)
     def delete(self) -> None:

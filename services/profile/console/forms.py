@@ -1,0 +1,86 @@
+"""The console's forms (Flask-WTF): every POST form carries its CSRF token; GET forms (search,
+what-if) change nothing and carry none. Each error names its field and the reason."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
+
+from services.profile.advisers import CASELOAD_SORTS, PASSWORD_MAX_LENGTH
+
+SORT_WORDS = {
+    "name": "Name (A to Z)",
+    "-name": "Name (Z to A)",
+    "-updated_at": "Recently updated first",
+    "updated_at": "Least recently updated first",
+    "-created_at": "Newest learners first",
+    "created_at": "Oldest learners first",
+}
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(
+        "Email address", validators=[DataRequired("enter your email address"), Length(max=320)]
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("enter your password"), Length(max=PASSWORD_MAX_LENGTH)],
+    )
+
+
+class PostOnlyForm(FlaskForm):
+    """A form with nothing but its CSRF token (sign out)."""
+
+
+class CaseloadSearch(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Search by name, email or postcode", validators=[Optional(), Length(max=200)])
+    sort = SelectField(
+        "Sort by",
+        choices=[SelectChoice(value, SORT_WORDS[value]) for value in CASELOAD_SORTS],
+        default="name",
+        validators=[Optional()],
+    )
+    page = IntegerField(
+        "Page", default=1, validators=[Optional(), NumberRange(1, 10_000, "pages start at 1")]
+    )
+
+
+class ActionForm(FlaskForm):
+    """A new entry in a learner's action plan."""
+
+    text = TextAreaField(
+        "Action or note",
+        validators=[
+            DataRequired("write what was agreed"),
+            Length(max=2000, message="use at most 2,000 characters"),
+        ],
+    )
+    due_on = DateField("Due by (optional)", validators=[Optional()])
+
+
+class ConsentedForm(FlaskForm):
+    """A change made with the learner in the room: they must have agreed to it."""
+
+    learner_agrees = BooleanField(
+        "The learner agrees to this", validators=[InputRequired("the learner must agree first")]
+    )
