@@ -115,6 +115,11 @@ def configure(app: Celery, settings: Settings) -> Celery:
                 "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
                 "args": ("weekly",),
             },
+            # Advisers' summaries of their learners' route changes, before the learners' own.
+            "notifier.adviser-summaries": {
+                "task": "notifier.send_adviser_summaries",
+                "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
+            },
             "notifier.monthly-digests": {
                 "task": "notifier.send_due_digests",
                 "schedule": crontab(hour=8, minute=0, day_of_month="1"),

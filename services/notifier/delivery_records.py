@@ -56,10 +56,14 @@ REFUSALS = {
 
 @dataclass(frozen=True)
 class DigestKey:
+    """What a delivery is: a learner's digest or alert, or (`adviser_id`, no learner) an
+    adviser's weekly summary."""
+
     digest_id: str
-    learner_id: int
+    learner_id: int | None
     kind: str
     period: str
+    adviser_id: int | None = None
 
 
 # The statements of the send path, built once (a send makes a few per message: building them
@@ -150,6 +154,7 @@ def claim(
         {
             "digest_id": key.digest_id,
             "learner_id": key.learner_id,
+            "adviser_id": key.adviser_id,
             "kind": key.kind,
             "period": key.period,
             "state": CLAIMED,
@@ -222,8 +227,10 @@ def mark_bounced(
     detail: str,
     message_id: str | None = None,
 ) -> bool:
-    """The server refused the address for good: complete the claim and never mail it again."""
-    record_bounce(session, key.learner_id, address, code or 0, detail)
+    """The server refused the address for good: complete the claim and, for a learner's
+    address, never mail it again (an adviser's address is their organisation's to mend)."""
+    if key.learner_id is not None:
+        record_bounce(session, key.learner_id, address, code or 0, detail)
     return _finish(
         session, _ENDED, key.digest_id, owner, new_state=BOUNCED, message=message_id,
         why=detail[:500],

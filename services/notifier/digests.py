@@ -147,7 +147,7 @@ def compose(
         kind=kind,
         period=period,
         courses=tuple(lines),
-        route=_route_line(routes, courses),
+        route=route_line(routes, courses),
     )
 
 
@@ -220,9 +220,11 @@ def _best_route(routes: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     return found[0] if found else None
 
 
-def _route_line(
+def route_line(
     routes: Mapping[str, Any] | None, courses: Mapping[int, Mapping[str, Any]]
 ) -> RouteLine | None:
+    """The best route of a routes answer (`GET /learners/{id}/routes`), or None without one;
+    step providers come from `courses` (by course id) when given."""
     best = _best_route(routes)
     if best is None:
         return None

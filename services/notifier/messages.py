@@ -161,7 +161,7 @@ def render(digest: Digest, contact: Contact, links: DigestLinks) -> RenderedEmai
         "frequency_words": _frequency_words(contact.frequency, digest.kind),
         **EMAILS[name](digest),
     }
-    templates = _environment()
+    templates = environment()
     subject = header_text(templates.get_template(f"email/{name}/subject.txt").render(context))
     context["subject"] = subject = subject[:MAX_SUBJECT].rstrip()
     text = templates.get_template(f"email/{name}/body.txt").render(context)
@@ -204,7 +204,12 @@ def message_id(digest_id: str, domain: str) -> str:
 def recipient(contact: Contact) -> Address:
     """The To address: the learner's name without control characters, and their address,
     which must be one plain address (anything else is refused, never mended)."""
-    return _address(display_name(contact.name), contact.email)
+    return addressee(contact.name, contact.email)
+
+
+def addressee(name: str | None, email: str) -> Address:
+    """A To address from a name (control characters removed) and one plain address."""
+    return _address(display_name(name), email)
 
 
 def parse_sender(sender: str) -> Address:
@@ -276,7 +281,7 @@ def km(value: float) -> str:
 
 
 @functools.cache
-def _environment() -> Environment:
+def environment() -> Environment:
     """The email templates' Jinja2 environment (HTML autoescaped; an unknown name fails)."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),

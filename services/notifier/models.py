@@ -89,7 +89,9 @@ class Delivery(Base):
     __table_args__ = (Index("ix_deliveries_learner_id_claimed_at", "learner_id", "claimed_at"),)
 
     digest_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    learner_id: Mapped[int] = mapped_column(Integer)
+    # a learner's digest or alert; or, with no learner, an adviser's weekly summary
+    learner_id: Mapped[int | None] = mapped_column(Integer)
+    adviser_id: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))
     period: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16))

@@ -24,7 +24,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -203,23 +203,38 @@ def _send_one(
         with session.begin():
             delivery_records.mark_skipped(session, key.digest_id, owner, NOTHING_TO_SEND)
         return Outcome(learner_id, NOTHING_TO_SEND, key.digest_id)
-    message_id = str(composed.message["Message-ID"])
-    result = transport.send(composed.message, contact.email, sender=_envelope_sender(composed))
+    status, message_id, detail = deliver(
+        session, key, owner, composed.message, contact.email, composed.course_ids, transport
+    )
+    return Outcome(learner_id, status, key.digest_id, message_id, detail)
+
+
+def deliver(
+    session: Session,
+    key: delivery_records.DigestKey,
+    owner: str,
+    message: EmailMessage,
+    address: str,
+    course_ids: Sequence[int],
+    transport: SmtpTransport,
+) -> tuple[str, str, str]:
+    """Send a claimed message and complete its claim at once: (status, Message-ID, detail),
+    the status `sent`, `bounced` or `failed`."""
+    message_id = str(message["Message-ID"])
+    result = transport.send(message, address, sender=_envelope_sender(message))
     # The window: the server has the message; until this commit, a killed worker means one
     # resend (same Message-ID) by whoever claims the digest after the lease.
     with session.begin():
         if result.outcome == ACCEPTED:
-            delivery_records.mark_sent(
-                session, key.digest_id, owner, message_id, composed.course_ids
-            )
-            return Outcome(learner_id, SENT, key.digest_id, message_id)
+            delivery_records.mark_sent(session, key.digest_id, owner, message_id, course_ids)
+            return SENT, message_id, ""
         if result.outcome == BOUNCED:
             delivery_records.mark_bounced(
-                session, key, owner, contact.email, result.code, result.detail, message_id
+                session, key, owner, address, result.code, result.detail, message_id
             )
-            return Outcome(learner_id, BOUNCED, key.digest_id, message_id, result.detail)
+            return BOUNCED, message_id, result.detail
         delivery_records.mark_failed(session, key.digest_id, owner, result.detail)
-        return Outcome(learner_id, FAILED, key.digest_id, message_id, result.detail)
+        return FAILED, message_id, result.detail
 
 
 _TOMBSTONE = select(ErasedLearner.learner_id).where(ErasedLearner.learner_id == bindparam("id"))
@@ -236,10 +251,10 @@ def _checks(session: Session, learner_id: int, contact: Contact | None, kind: st
     return None
 
 
-def _envelope_sender(composed: Composed) -> str | None:
+def _envelope_sender(message: EmailMessage) -> str | None:
     """The envelope sender (where bounces go): the Sender header's address, else From's (the
     message's own parsed header: no second parse)."""
-    header = composed.message["Sender"] or composed.message["From"]
+    header = message["Sender"] or message["From"]
     addresses = getattr(header, "addresses", ())
     return addresses[0].addr_spec if addresses else None
 

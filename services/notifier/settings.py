@@ -93,6 +93,12 @@ class NotifierSettings(ServiceSettings):
         "unsubscribe@routeways.local",
         "Address of the mailto: form of List-Unsubscribe (the subject carries the token)",
     )
+    console_learner_url: str = setting(
+        "ROUTEWAYS_NOTIFIER_CONSOLE_LEARNER_URL",
+        "http://127.0.0.1:8001/console/learners/{learner_id}",
+        "A learner's page in the adviser console, with {learner_id} in it (the links in "
+        "advisers' weekly summaries)",
+    )
     course_page_url: str = setting(
         "ROUTEWAYS_NOTIFIER_COURSE_PAGE_URL",
         "",

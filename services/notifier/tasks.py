@@ -11,7 +11,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from services.notifier import sending
+from services.notifier import adviser_sending, sending
+from services.notifier.contacts import ContactBook, ContactUnavailable
+from services.notifier.delivery import Backoff, SmtpConfig, SmtpTransport
+from services.notifier.digest_sources import DigestSources, SourceUnavailable
 from services.notifier.settings import NotifierSettings
 from shared.db import Database
 from shared.tasks import celery
@@ -66,3 +69,34 @@ def _send(learner_ids: list[int], kind: str, period: str, rerun: int) -> list[se
     elif later:
         log.error("%s of %s: gave up on learners %s after %d reruns", kind, period, later, rerun)
     return outcomes
+
+
+@celery.task(
+    name="notifier.send_adviser_summaries",
+    acks_late=True,
+    autoretry_for=(ContactUnavailable, SourceUnavailable),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=8,
+)
+def send_adviser_summaries() -> dict[str, int]:
+    """Beat's weekly run: each adviser whose caseload had route changes this past week gets one
+    summary (a second run in the same week sends nothing); answers the count of each outcome.
+    Retried later while the profile service or the recommender cannot answer."""
+    settings = NotifierSettings.from_env()
+    contacts = ContactBook.from_settings(settings)
+    sources = DigestSources.from_settings(settings)
+    transport = SmtpTransport(SmtpConfig.from_settings(settings), Backoff.from_settings(settings))
+    try:
+        with Database(settings.database_url) as database, transport:
+            found = adviser_sending.gather(
+                database, contacts, sources, settings.console_learner_url
+            )
+            outcomes = adviser_sending.send_summaries(
+                database, found, transport, sending.SendRules.from_settings(settings),
+                settings.mail_sender,
+            )  # fmt: skip
+    finally:
+        contacts.close()
+        sources.close()
+    return dict(Counter(outcome.status for outcome in outcomes))

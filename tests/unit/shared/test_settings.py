@@ -11,7 +11,10 @@ SETTINGS_CLASSES = [Settings, *[spec.settings_class for spec in all_specs()]]
 
 
 def sample(binding) -> str:
-    samples = {int: "4242", float: "42.5", bool: "true"}
+    """A value of the binding's type that is not its default."""
+    if isinstance(binding.default, bool):  # before int: a bool is an int
+        return "false" if binding.default else "true"
+    samples = {int: "4242", float: "42.5"}
     value = samples.get(binding.cast, f"value-of-{binding.field}")
     if binding.field == "environment":
         return "staging"

@@ -23,7 +23,7 @@ from shared.web.blueprint import Blueprint, bearer_token
 blp = Blueprint("contacts", __name__, url_prefix="/learners", description="Contacts")
 
 
-def _require_notifier() -> None:
+def require_notifier() -> None:
     """401 unless the request carries the notifier's contact token or the admin token."""
     settings = current_app.extensions["routeways.settings"]
     given = bearer_token(request.headers).encode()
@@ -53,7 +53,7 @@ class LearnerContact(MethodView):
     @blp.response(200, ContactSchema)
     def get(self, learner_id: int) -> dict:
         """A learner's email consent, frequency and (with consent) address (the notifier)"""
-        _require_notifier()
+        require_notifier()
         try:
             return contact_of(learners.get_learner(db_session(), learner_id))
         except learners.ProfileError as error:

@@ -1,0 +1,1 @@
+from services.profile.resources.caseload_contacts import views  # noqa: F401
