@@ -83,7 +83,8 @@ N = 10
 #: The learner's start window, as the service's default ROUTEWAYS_RECOMMENDER_START_HORIZON_DAYS.
 HORIZON_DAYS = RecommenderSettings().start_horizon_days
 LIMITS = replace(SearchLimits(), routes=ROUTES)
-#: How much larger the node budget of the deeper second look at "no route" answers is.
+#: How much larger the node budget and the courses kept per group of the deeper second look
+#: at "no route" answers are.
 DEEPER_FACTOR = 15
 
 
@@ -137,15 +138,13 @@ def index_build(database: Database, repeats: int = 3) -> dict[str, Any]:
 # --- 2-3. A and B, interleaved -------------------------------------------------------------------
 
 
-def measure(paths: Paths) -> dict[str, Any]:
+def measure(paths: Paths, sample: list[int]) -> dict[str, Any]:
     warm = paths.data.warm_up
     for learner_id in tqdm(warm, desc="warm-up", unit="learner"):
         paths.one_course(learner_id)
         paths.routes(learner_id)
     with synthetic.cpu_accounted() as cpu:
-        measured = scale.interleave(
-            paths.data.sample, 1, {"A": paths.one_course, "B": paths.routes}
-        )
+        measured = scale.interleave(sample, 1, {"A": paths.one_course, "B": paths.routes})
     a_ms = [ms for _, ms, _ in measured["A"]]
     b_ms = [ms for _, ms, _ in measured["B"]]
     bodies = {learner_id: body for learner_id, _, body in measured["B"]}
@@ -165,13 +164,19 @@ def measure(paths: Paths) -> dict[str, Any]:
     }
 
 
+def search_kind(search: dict[str, Any]) -> str:
+    """exact; bounded (candidates set aside, search complete); or node budget reached."""
+    if search["explored"] > LIMITS.node_budget:
+        return "node_budget_reached"
+    return "exact" if search["exact"] else "bounded_candidates"
+
+
 def _by_outcome(bodies: dict[int, dict], ms: dict[int, float]) -> dict[str, Any]:
     """B's latency split by what the search did: found routes or not, exact or stopped."""
     groups: dict[str, list[float]] = {}
     for learner_id, body in bodies.items():
         found = "routes" if body["routes"] else "no_route"
-        exact = "exact" if body["search"]["exact"] else "node_budget_reached"
-        groups.setdefault(f"{found}, {exact}", []).append(ms[learner_id])
+        groups.setdefault(f"{found}, {search_kind(body['search'])}", []).append(ms[learner_id])
     return {name: synthetic.percentiles(values) for name, values in sorted(groups.items())}
 
 
@@ -189,47 +194,40 @@ STAGES = (
     (route_planning, "step_courses", "  step_courses"),
     (route_planning, "feasible", "    feasibility over the index (numpy)"),
     (route_planning, "similar_learners_taken", "    learners like you"),
-    (route_planning, "find_routes", "  find_routes"),
-    (route_search, "relevant_courses", "    relevant courses"),
-    (route_search, "_best_of_groups", "    best of groups (per_group)"),
+    (route_planning, "find_routes_in", "  find_routes_in"),
+    (route_search.StepTable, "relevant", "    relevant courses (numpy)"),
+    (route_search.StepTable, "candidates", "    candidates (numpy: per_group best)"),
+    (route_search, "_reachable", "    reachable (can a route exist at all)"),
+    (route_search._Search, "run", "    branch and bound"),
     (route_search, "why_none", "    why none (the no-route reason)"),
     (route_answers, "routes_body", "routes_body (the answer)"),
     (route_answers, "step_stories", "  step stories (reasons)"),
     (route_answers, "route_summary", "  route summaries"),
 )
-SEARCH_PARTS = (
-    "    relevant courses",
-    "    best of groups (per_group)",
-    "    why none (the no-route reason)",
-)
-BRANCH_AND_BOUND = "    branch and bound (find_routes minus the three above)"
 
 
 @dataclass
 class SearchSizes:
-    """Per B call: courses passed to the search (after the hard filters) and relevant ones."""
+    """Per B call: courses through the hard filters, relevant ones, candidates searched."""
 
     steps: list[int] = field(default_factory=list)
     relevant: list[int] = field(default_factory=list)
 
     @contextlib.contextmanager
     def recorded(self) -> Iterator[None]:
-        find, relevant = route_planning.find_routes, route_search.relevant_courses
+        find = route_planning.find_routes_in
 
-        def counting_find(courses: Any, *args: Any, **kwargs: Any) -> Any:
-            self.steps.append(len(courses))
-            return find(courses, *args, **kwargs)
+        def counting_find(table: Any, rows: Any, *args: Any, **kwargs: Any) -> Any:
+            answer = find(table, rows, *args, **kwargs)
+            self.steps.append(len(rows))
+            self.relevant.append(answer.relevant)
+            return answer
 
-        def counting_relevant(*args: Any, **kwargs: Any) -> Any:
-            chosen = relevant(*args, **kwargs)
-            self.relevant.append(len(chosen))
-            return chosen
-
-        route_planning.find_routes, route_search.relevant_courses = counting_find, counting_relevant
+        route_planning.find_routes_in = counting_find
         try:
             yield
         finally:
-            route_planning.find_routes, route_search.relevant_courses = find, relevant
+            route_planning.find_routes_in = find
 
 
 def split(paths: Paths, learners: list[int]) -> tuple[dict[str, Any], SearchSizes]:
@@ -237,29 +235,15 @@ def split(paths: Paths, learners: list[int]) -> tuple[dict[str, Any], SearchSize
     clock = scale.StageClock()
     sizes = SearchSizes()
     with contextlib.ExitStack() as patches:
-        patches.enter_context(sizes.recorded())
         for owner, attribute, name in STAGES:
             patches.enter_context(clock.patch(owner, attribute, name))
+        patches.enter_context(sizes.recorded())
         for learner_id in tqdm(learners, desc="stage clock", unit="learner"):
             with clock.call():
                 paths.routes(learner_id)
     summary = clock.summary()
-    search = np.array([call.get("  find_routes", 0.0) for call in clock.calls])
-    for part in SEARCH_PARTS:
-        search = search - np.array([call.get(part, 0.0) for call in clock.calls])
-    summary[BRANCH_AND_BOUND] = _figures(search * 1000, summary["total"]["mean_ms"])
     order = ["total", *(name for _, _, name in STAGES)]
-    order.insert(order.index(SEARCH_PARTS[-1]) + 1, BRANCH_AND_BOUND)
     return {name: summary[name] for name in order if name in summary}, sizes
-
-
-def _figures(ms: np.ndarray, total_mean_ms: float) -> dict[str, float]:
-    return {
-        "mean_ms": round(float(ms.mean()), 3),
-        "p50_ms": round(float(np.percentile(ms, 50)), 3),
-        "p99_ms": round(float(np.percentile(ms, 99)), 3),
-        "share_of_total": round(float(ms.mean()) / total_mean_ms, 3),
-    }
 
 
 def profile(paths: Paths, learners: list[int]) -> dict[str, list[str]]:
@@ -289,6 +273,8 @@ def _profile_lines(profiler: cProfile.Profile, sort: str, top: int) -> list[str]
 REASON_KINDS = (
     ("the search stopped at its node budget (a route may exist)",
      re.compile(r"^the search stopped after")),
+    ("none among the candidates kept (a route may exist among those set aside)",
+     re.compile(r"^the search looked at the best")),
     ("already holds what the target asks", re.compile(r"^you already hold")),
     ("an essential skill is taught only behind an unmet entry requirement",
      re.compile(r"\(an essential skill of .*\) is taught by")),
@@ -313,10 +299,24 @@ def search_statistics(bodies: dict[int, dict], sizes: SearchSizes) -> dict[str, 
     return {
         "learners": len(bodies),
         "exact_share": round(sum(s["exact"] for s in searches) / len(searches), 4),
+        "search_kinds": dict(Counter(search_kind(s) for s in searches).most_common()),
+        "node_budget_reached_share": round(
+            sum(search_kind(s) == "node_budget_reached" for s in searches) / len(searches), 4
+        ),
+        "no_route_node_budget_reached_share": round(
+            sum(
+                not body["routes"] and search_kind(body["search"]) == "node_budget_reached"
+                for body in bodies.values()
+            )
+            / len(searches),
+            4,
+        ),
         "explored_nodes": _quantiles([s["explored"] for s in searches]),
         "candidates_kept": _quantiles([s["candidates"] for s in searches]),
         "step_courses_after_hard_filters": _quantiles(sizes.steps),
         "relevant_courses": _quantiles(sizes.relevant),
+        "sizes_note": "step courses and relevant courses over the stage-clock learners; the "
+        "rest over every measured learner",
         "routes_per_learner": {str(k): v for k, v in sorted(Counter(found).items())},
         "no_route_share": round(found.count(0) / len(found), 4),
         "no_route_reasons": dict(Counter(reason_kind(r or "") for r in reasons).most_common()),
@@ -347,11 +347,16 @@ def _examples(reasons: list[str | None]) -> dict[str, list[str]]:
 
 
 def deeper_search(paths: Paths, bodies: dict[int, dict], count: int) -> dict[str, Any]:
-    """Learners answered "no route" after the search stopped at its node budget, searched
-    again with DEEPER_FACTOR times the budget: how many of them have routes after all."""
+    """Learners answered "no route" by an inexact search (candidates set aside, or the node
+    budget reached), searched again with DEEPER_FACTOR times the budget and the courses kept
+    per group: how many of them have routes after all."""
     stopped = [lid for lid, body in sorted(bodies.items()) if not body["routes"]]
     stopped = [lid for lid in stopped if not bodies[lid]["search"]["exact"]][:count]
-    deeper = replace(LIMITS, node_budget=LIMITS.node_budget * DEEPER_FACTOR)
+    deeper = replace(
+        LIMITS,
+        node_budget=LIMITS.node_budget * DEEPER_FACTOR,
+        per_group=LIMITS.per_group * DEEPER_FACTOR,
+    )
     found, seconds = [], []
     for learner_id in tqdm(stopped, desc="deeper search", unit="learner"):
         started = time.perf_counter()
@@ -360,6 +365,7 @@ def deeper_search(paths: Paths, bodies: dict[int, dict], count: int) -> dict[str
     return {
         "learners": len(stopped),
         "node_budget": deeper.node_budget,
+        "per_group": deeper.per_group,
         "found_routes_share": round(sum(n > 0 for n in found) / len(found), 3) if found else None,
         "routes_per_learner": {str(k): v for k, v in sorted(Counter(found).items())},
         "seconds_per_learner": _quantiles(seconds),
@@ -421,7 +427,10 @@ def table(results: dict[str, Any]) -> str:
         lines.append(f"  {name:<62}{figures['mean_ms']:>10.2f}{figures['share_of_total']:>8.1%}")
     s = results["search"]
     lines.append(
-        f"\nexact {s['exact_share']:.1%}, explored p50 {s['explored_nodes']['p50']:g} "
+        f"\nexact {s['exact_share']:.1%}, node budget reached "
+        f"{s['node_budget_reached_share']:.1%} (with no route "
+        f"{s['no_route_node_budget_reached_share']:.1%}), "
+        f"explored p50 {s['explored_nodes']['p50']:g} "
         f"p99 {s['explored_nodes']['p99']:g}, candidates p50 {s['candidates_kept']['p50']:g} "
         f"p99 {s['candidates_kept']['p99']:g}, no route {s['no_route_share']:.1%}"
     )
@@ -430,7 +439,7 @@ def table(results: dict[str, Any]) -> str:
     deeper = results["deeper_search"]
     lines.append(
         f"searched again at {deeper['node_budget']:,} nodes: {deeper['found_routes_share']} of "
-        f"{deeper['learners']} 'no route' learners whose search had stopped have routes"
+        f"{deeper['learners']} 'no route' learners whose search was not exact have routes"
     )
     return "\n".join(lines)
 
@@ -445,12 +454,14 @@ def run(args: argparse.Namespace, results: dict[str, Any]) -> None:
         print("course index build ...", flush=True)
         results["index_build"] = index_build(database)
         paths = Paths(database, serving.Recommender(ModelStore(data.models_dir)), data)
-        measured = measure(paths)
+        sample = data.sample[: args.sample]
+        results["measured_learners"] = len(sample)
+        measured = measure(paths, sample)
         bodies = measured.pop("_bodies")
         results["measured"] = measured
-        stages, sizes = split(paths, data.sample[: args.split])
+        stages, sizes = split(paths, sample[: args.split])
         results["split"] = {
-            "learners": len(data.sample[: args.split]),
+            "learners": len(sample[: args.split]),
             "stages": stages,
             "note": "wall time of each stage, from wrappers around the functions named (a few "
             "us each); indented stages are inside the one above; 'total' is one B call "
@@ -461,7 +472,7 @@ def run(args: argparse.Namespace, results: dict[str, Any]) -> None:
         results["routes"] = route_figures(bodies)
         results["deeper_search"] = deeper_search(paths, bodies, args.deeper)
         print("cProfile ...", flush=True)
-        results["profile"] = profile(paths, data.sample[: args.profile])
+        results["profile"] = profile(paths, sample[: args.profile])
     finally:
         database.dispose()
 
@@ -469,6 +480,9 @@ def run(args: argparse.Namespace, results: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     catalogue.add_arguments(parser)
+    parser.add_argument(
+        "--sample", type=int, default=None, help="measure only the first N learners (development)"
+    )
     parser.add_argument("--split", type=int, default=300, help="learners in the stage clock")
     parser.add_argument("--profile", type=int, default=100, help="learners under cProfile")
     parser.add_argument(

@@ -16,7 +16,6 @@ Celery here.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -25,17 +24,18 @@ from sqlalchemy.orm import Session
 
 from services.recommender import occupations, read_model
 from services.recommender.career_changes import CareerChange, career_changes
+from services.recommender.course_index import CourseIndex
 from services.recommender.feasibility import LearnerLimits, feasible
 from services.recommender.route_search import (
     DEFAULT_LIMITS,
     DEFAULT_WEIGHTS,
     RouteAnswer,
     SearchLimits,
-    find_routes,
+    StepTable,
+    find_routes_in,
 )
 from services.recommender.routes import (
     Progress,
-    RouteCourse,
     RouteWeights,
     Starting,
     Target,
@@ -93,8 +93,8 @@ def plan_routes(
     target = _target(session, occupation, area)
     limits_now = _step_limits(learner, centroid)
     starting = _starting(learner, limits_now, today, horizon_days)
-    courses = step_courses(snapshot, learner, limits_now, today)
-    answer = find_routes(courses, starting, target, weights, limits)
+    steps = step_courses(snapshot, learner, limits_now, today)
+    answer = steps.routes(starting, target, weights, limits)
     return RoutePlan(learner_id, target, starting, answer, area, learner.occupation)
 
 
@@ -155,28 +155,56 @@ def _starting(learner: Learner, limits: LearnerLimits, today: date, horizon_days
     )
 
 
+@dataclass(frozen=True)
+class StepCourses:
+    """The courses a learner could take as steps: the catalogue's `table`, the `rows` through
+    the hard filters, and for every row their distance to it (km, NaN: not measured) and how
+    many learners in their current occupation took it."""
+
+    table: StepTable
+    rows: np.ndarray
+    distance_km: np.ndarray
+    like_you: np.ndarray
+
+    def routes(
+        self,
+        starting: Starting,
+        target: Target,
+        weights: RouteWeights,
+        limits: SearchLimits,
+    ) -> RouteAnswer:
+        """`route_search.find_routes_in` over these courses."""
+        return find_routes_in(
+            self.table, self.rows, self.distance_km, self.like_you,
+            starting, target, weights, limits,
+        )  # fmt: skip
+
+
 def step_courses(
     snapshot: Snapshot, learner: Learner, limits: LearnerLimits, today: date
-) -> list[RouteCourse]:
-    """Every course the learner could take as a step, with their distance to it and how many
-    learners in their current occupation took it."""
+) -> StepCourses:
+    """Every course the learner could take as a step (as rows of the catalogue's step table:
+    the search makes objects only of the few it keeps)."""
     index = snapshot.index
     verdict = feasible(index.table, limits, today, ROUTE_WINDOW_DAYS)
     rows = np.flatnonzero(verdict.mask)
-    like_you = similar_learners_taken(snapshot, learner, rows)
-    steps = index.steps
-    return [
-        replace(
-            steps[row],
-            distance_km=_km(verdict.distance_km[row]),
-            learners_like_you=int(count),
-        )
-        for row, count in zip(rows.tolist(), like_you.tolist(), strict=True)
-    ]
+    like_you = np.zeros(len(index), dtype=float)
+    like_you[rows] = similar_learners_taken(snapshot, learner, rows)
+    return StepCourses(step_table(index), rows, verdict.distance_km, like_you)
 
 
-def _km(distance: float) -> float | None:
-    return None if math.isnan(distance) else round(float(distance), 1)
+_tables: list[tuple[CourseIndex, StepTable]] = []
+
+
+def step_table(index: CourseIndex) -> StepTable:
+    """The route search's arrays over `index.steps`, built once per course index (a new index
+    comes with every catalogue change)."""
+    for built, table in _tables:
+        if built is index:
+            return table
+    table = StepTable.build(index.steps)
+    _tables[:] = [(index, table)]
+    return table
 
 
 @dataclass(frozen=True)
@@ -223,13 +251,13 @@ def plan_career_changes(
     limits_now = _step_limits(learner, centroid)
     starting = _starting(learner, limits_now, today, horizon_days)
     changes = _changes(session, origin, area, n, starting.progress.skills)
-    courses = step_courses(snapshot, learner, limits_now, today) if changes else []
+    steps = step_courses(snapshot, learner, limits_now, today)
     destinations = occupations.occupations(session, [c.code for c in changes])
     best = replace(limits, routes=1)
     routes = {}
     for change in changes:
         target = _target(session, destinations[change.code], area)
-        routes[change.code] = (target, find_routes(courses, starting, target, weights, best))
+        routes[change.code] = (target, steps.routes(starting, target, weights, best))
     return CareerChangePlan(origin, area, changes, routes)
 
 

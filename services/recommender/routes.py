@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import cached_property
 
 #: Qualification types that do not give a level on completion: a short course or a Skills
 #: Bootcamp teaches skills but is not a full qualification at its level.
@@ -75,7 +76,7 @@ class RouteCourse:
     delivery_mode: str | None = None
     learners_like_you: int = 0
 
-    @property
+    @cached_property
     def qualifying(self) -> bool:
         """Completing it gives the learner its level."""
         return self.qualification_type.casefold() not in NOT_QUALIFYING
@@ -103,11 +104,8 @@ class Progress:
     def can_enter(self, course: RouteCourse) -> bool:
         """Entry requirements held: at most one level up (entry level open to all), the
         course's own minimum level, its prerequisite skills and qualifications."""
-        if self.level is not None:
-            if course.rqf_level > max(self.level + 1, 0):
-                return False
-            if course.min_level is not None and course.min_level > self.level:
-                return False
+        if self.level is not None and not _level_lets_in(self.level, course):
+            return False
         return course.required_skills <= self.skills and (
             course.required_qualifications <= self.qualifications
         )
@@ -128,6 +126,14 @@ class Progress:
         for qualification in sorted(course.required_qualifications - self.qualifications):
             reasons.append(f"it asks for {qualification} first")
         return reasons
+
+
+def _level_lets_in(level: int, course: RouteCourse) -> bool:
+    """At most one level above `level` (entry level open to all), and the course's own
+    minimum level."""
+    if course.rqf_level > max(level + 1, 0):
+        return False
+    return course.min_level is None or course.min_level <= level
 
 
 @dataclass(frozen=True)
@@ -231,7 +237,19 @@ def _ready(placed: Sequence[Placed], course: RouteCourse, starting: Starting) ->
     progress = starting.progress
     if progress.can_enter(course):
         return starting.earliest_start
-    for step in sorted(placed, key=lambda p: p.end):
+    ordered = sorted(placed, key=lambda p: p.end)
+    if progress.level is not None and not (
+        course.required_skills or course.required_qualifications
+    ):
+        # only the level keeps them out: the same answer without building what they hold
+        level = progress.level
+        for step in ordered:
+            if step.course.qualifying:
+                level = max(level, step.course.rqf_level)
+                if _level_lets_in(level, course):
+                    return max(starting.earliest_start, step.end)
+        return None
+    for step in ordered:
         progress = progress.after(step.course)
         if progress.can_enter(course):
             return max(starting.earliest_start, step.end)
