@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from services.profile import taxonomy_cache
 from services.profile.models import (
+    ActionPlanEntry,
     Adviser,
     CaseloadEntry,
+    ConsoleVisit,
     ErasedLearner,
     Interaction,
     Learner,
@@ -192,6 +194,11 @@ def export(session: Session, learner: Learner) -> dict[str, Any]:
         .join(CaseloadEntry, CaseloadEntry.adviser_id == Adviser.id)
         .where(CaseloadEntry.learner_id == learner.id)
     )
+    plan = session.scalars(
+        select(ActionPlanEntry)
+        .where(ActionPlanEntry.learner_id == learner.id)
+        .order_by(ActionPlanEntry.id)
+    )
     profile = document(learner)
     return {
         "learner": _plain_json(profile),
@@ -203,6 +210,13 @@ def export(session: Session, learner: Learner) -> dict[str, Any]:
         "advisers": [
             {"name": name, "organisation": organisation, "assigned_at": assigned.isoformat()}
             for name, organisation, assigned in advisers
+        ],
+        "action_plan": [
+            {"kind": e.kind, "text": e.text, "written_by": e.adviser_name,
+             "due_on": e.due_on.isoformat() if e.due_on else None,
+             "done_at": e.done_at.isoformat() if e.done_at else None,
+             "created_at": e.created_at.isoformat()}
+            for e in plan
         ],
         "exported_at": utcnow(),
         "note": "Other services hold only your learner id with coarse facts (recommendations, "
@@ -349,6 +363,8 @@ def erase_learner(session: Session, learner_id: int) -> None:
     learner = get_learner(session, learner_id)
     session.execute(delete(Interaction).where(Interaction.learner_id == learner_id))
     session.execute(delete(CaseloadEntry).where(CaseloadEntry.learner_id == learner_id))
+    session.execute(delete(ActionPlanEntry).where(ActionPlanEntry.learner_id == learner_id))
+    session.execute(delete(ConsoleVisit).where(ConsoleVisit.learner_id == learner_id))
     session.delete(learner)
     delete_learner_events(session, OutboxEvent, learner_id)
     record_erasure(session, ErasedLearner, learner_id)

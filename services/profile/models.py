@@ -151,6 +151,45 @@ class CaseloadEntry(Base):
     assigned_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
+class ActionPlanEntry(Base):
+    """A dated entry in a learner's action plan, written by an adviser in the console: an
+    action agreed (with an optional due date), a note, or a record of what the console did
+    with the learner's consent (a profile change, a shortlist sent). The adviser's name is kept
+    as written, so the plan still reads right after the adviser's account is closed."""
+
+    __tablename__ = "action_plan_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), index=True
+    )
+    adviser_id: Mapped[int | None] = mapped_column(ForeignKey("advisers.id", ondelete="SET NULL"))
+    adviser_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(String(2000))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class ConsoleVisit(Base):
+    """When an adviser last opened a learner's page, and which routes they saw then (course
+    ids per route), so the next visit can say the routes changed."""
+
+    __tablename__ = "console_visits"
+    __table_args__ = (UniqueConstraint("adviser_id", "learner_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    adviser_id: Mapped[int] = mapped_column(
+        ForeignKey("advisers.id", ondelete="CASCADE"), index=True
+    )
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), index=True
+    )
+    visited_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    routes_seen: Mapped[list[list[int]] | None] = mapped_column(JSON)
+
+
 class TaxonomySeen(Base):
     """The taxonomy versions the catalogue announced, and when their codes were cached here."""
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.profile.console import caseload, learner, sign_in
+from services.profile.console import action_plan, caseload, learner, sign_in
 from services.profile.console.learner import SOURCES
 from services.profile.console.pages import assets, csrf, register_words
 from services.profile.console.service_answers import ConsoleSources
 
-PAGES = (sign_in, caseload, learner)
+PAGES = (sign_in, caseload, learner, action_plan)
 
 
 def register_console(app: Flask) -> None:

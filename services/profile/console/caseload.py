@@ -4,10 +4,12 @@ those who stopped sharing (a count only, never who)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import render_template, request
 
-from services.profile import advisers, taxonomy_cache
-from services.profile.console.forms import SORT_WORDS, CaseloadSearch, PostOnlyForm
+from services.profile import action_plans, advisers, taxonomy_cache
+from services.profile.console.forms import SORT_WORDS, CaseloadSearch
 from services.profile.console.pages import adviser_page, console_blueprint, signed_in, take_notice
 from shared.web import db_session
 
@@ -41,8 +43,9 @@ def caseload() -> tuple[str, int]:
     codes = {row.learner.occupation_code for row in page.learners if row.learner.occupation_code}
     codes |= {code for row in page.learners for code in row.learner.goal_occupations or []}
     titles = taxonomy_cache.labels(session, taxonomy_cache.OCCUPATION, codes)
+    visits = action_plans.visits_of(session, signed_in().id, [r.learner.id for r in page.learners])
     session.commit()
-    return _page(search, page, {}, page_number, titles), 200
+    return _page(search, page, {}, page_number, titles, visits), 200
 
 
 def _page(
@@ -51,6 +54,7 @@ def _page(
     errors: dict[str, str],
     page_number: int,
     titles: dict[str, str] | None = None,
+    visits: dict[int, datetime] | None = None,
 ) -> str:
     pages = max(1, -(-page.total // PAGE_SIZE)) if page else 1
     return render_template(
@@ -61,8 +65,8 @@ def _page(
         page_number=page_number,
         pages=pages,
         titles=titles or {},
+        visits=visits or {},
         flag_words=FLAG_WORDS,
         sort_words=SORT_WORDS,
-        sign_out=PostOnlyForm(),
         notice=take_notice(),
     )

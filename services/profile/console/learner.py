@@ -14,8 +14,8 @@ from typing import Any
 
 from flask import abort, current_app, render_template
 
-from services.profile import advisers, interactions, learners, taxonomy_cache
-from services.profile.console.forms import PostOnlyForm
+from services.profile import action_plans, advisers, interactions, learners, taxonomy_cache
+from services.profile.console.forms import ActionForm
 from services.profile.console.pages import adviser_page, console_blueprint, signed_in, take_notice
 from services.profile.console.service_answers import Answer, ConsoleSources
 from services.profile.console.timeline import ShownRoute, UnreadableRoute, read_route
@@ -109,8 +109,18 @@ def _read_career_changes(section: RouteSection, answer: Answer) -> None:
 
 @blp.route("/learners/<int:learner_id>")
 @adviser_page
-def learner_page(learner_id: int) -> str:
+def learner_page(learner_id: int) -> tuple[str, int]:
     """One learner of the caseload."""
+    return render_learner(learner_id)
+
+
+def render_learner(
+    learner_id: int,
+    action_form: ActionForm | None = None,
+    action_errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    """The learner page (also re-shown with the action form's errors, at `status`)."""
     learner = visible_learner(learner_id)
     session = db_session()
     profile = learners.document(learner)
@@ -120,10 +130,16 @@ def learner_page(learner_id: int) -> str:
     skills = taxonomy_cache.labels(
         session, taxonomy_cache.SKILL, [s["skill"] for s in learner.skills or []]
     )
-    extra = page_extras(learner)
+    plan = action_plans.plan_of(session, learner_id)
+    previous = action_plans.last_visit(session, signed_in().id, learner_id)
+    last_seen = previous.visited_at if previous else None
     session.commit()  # no database transaction stays open across the HTTP calls below
     section = route_section(learner)
     course_titles = sources().course_titles([i.course_id for i in history])
+    routes_changed = action_plans.record_visit(
+        session, signed_in().id, learner_id, routes_seen(section)
+    )
+    session.commit()
     return render_template(
         "console/learner.html",
         learner=learner,
@@ -133,13 +149,17 @@ def learner_page(learner_id: int) -> str:
         skills=skills,
         section=section,
         course_titles=course_titles,
-        sign_out=PostOnlyForm(),
         notice=take_notice(),
-        **extra,
-    )
+        plan=plan,
+        action_form=action_form or ActionForm(),
+        action_errors=action_errors or {},
+        last_seen=last_seen,
+        routes_changed=routes_changed,
+    ), status
 
 
-def page_extras(learner: Learner) -> dict[str, Any]:
-    """More for the learner page from other console parts (the action plan); none yet."""
-    del learner
-    return {}
+def routes_seen(section: RouteSection) -> list[list[int]] | None:
+    """The course ids of each route shown; None when the recommender did not answer."""
+    if section.down or section.refusal:
+        return None
+    return [[step.course_id for step in route.steps] for route in section.routes]

@@ -149,10 +149,12 @@ class LinkSchema(Schema):
 
 
 class LearnerExportSchema(Schema):
-    """Everything held about a learner (subject access): the profile, interactions, caseloads."""
+    """Everything held about a learner (subject access): the profile, interactions, caseloads,
+    and the action plan advisers keep with them."""
 
     learner = fields.Dict()
     interactions = fields.List(fields.Dict())
     advisers = fields.List(fields.Dict())
+    action_plan = fields.List(fields.Dict())
     exported_at = fields.AwareDateTime()
     note = fields.String()
