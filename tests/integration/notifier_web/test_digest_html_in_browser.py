@@ -93,3 +93,28 @@ def test_the_feedback_and_unsubscribe_pages_are_readable(page_offline):
         assert_readable(page, asked)
         screenshot(page, name)
     app.extensions["routeways.db"].dispose()
+
+
+def test_the_adviser_summary_shows_each_learner_with_a_link_to_the_console(page_offline):
+    from services.notifier.adviser_summaries import AdviserContact, summaries
+    from services.notifier.adviser_summaries import build_message as build_summary
+    from services.notifier.digests import route_line
+    from tests.unit.notifier.digest_bodies import ROUTES
+
+    adviser = AdviserContact(7, "Joanne Whittaker", "joanne@example.org",
+                             ((11, "Aisha Khan"), (12, "Tom Walsh")))  # fmt: skip
+    [summary] = summaries(
+        [adviser], {11: ("shorter",), 12: ("no-route",)}, {11: route_line(ROUTES, {})},
+        "2026-W49", "https://console.routeways.example/console/learners/{learner_id}",
+    )  # fmt: skip
+    raw = build_summary(summary, "Routeways <s@routeways.example>").as_bytes()
+    html = email.message_from_bytes(raw, policy=policy.default).get_body(("html",)).get_content()
+    page, asked = page_offline
+    page.set_content(html)
+
+    assert page.get_by_role("heading", level=1, name="Your learners this week").is_visible()
+    for name in ("Aisha Khan", "Tom Walsh"):
+        assert page.get_by_role("heading", level=2, name=name).is_visible()
+        assert page.get_by_role("link", name=f"Open {name} in the console").is_visible()
+    assert_readable(page, asked)
+    screenshot(page, "adviser-summary")
