@@ -87,3 +87,38 @@ def test_advisers_get_career_changes_of_an_occupation_without_a_learner(served):
     assert [item["code"] for item in body["items"]] == ["3544", "2134"]
     assert body["items"][0]["checks"] == ["job zone", "earnings"]
     assert body["learner_id"] is None
+
+
+def test_a_what_if_recomputes_routes_without_saving_anything(served, recommender_db):
+    """Hours a week below every course's 4 leave no route; a budget below the diploma's fee
+    takes the fee-paying step out; the learner's own row is unchanged afterwards."""
+    too_few_hours = served.get("/learners/1/routes?hours_per_week=1").get_json()
+    no_budget = served.get("/learners/1/routes?budget_pence=0&route_preference=academic")
+    again = served.get("/learners/1/routes").get_json()
+
+    assert too_few_hours["routes"] == []
+    assert too_few_hours["what_if"] == {"hours_per_week": 1}
+    assert no_budget.status_code == 200
+    assert no_budget.get_json()["what_if"] == {"budget_pence": 0, "route_preference": "academic"}
+    assert again["routes"]
+    assert again["what_if"] == {}
+    with recommender_db.session_scope() as session:
+        view = session.get(read_model.LearnerView, 1)
+        assert view.attributes["constraints"] == {"hours_per_week": 30}
+        assert view.attributes.get("route_preference") is None
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("hours_per_week=0", "hours_per_week"),
+        ("hours_per_week=lots", "hours_per_week"),
+        ("max_travel_km=-1", "max_travel_km"),
+        ("budget_pence=99999999999", "budget_pence"),
+        ("route_preference=sideways", "route_preference"),
+    ],
+)
+def test_a_bad_what_if_value_names_the_field(served, query, field):
+    response = served.get(f"/learners/1/routes?{query}")
+    assert response.status_code == 422
+    assert any(e["field"] == field and e["reason"] for e in response.get_json()["errors"])

@@ -2,6 +2,11 @@
 
 from marshmallow import Schema, fields, validate
 
+from shared.events.profile import ROUTE_PREFERENCES
+
+#: The learner's constraints a what-if may replace for one answer (never saved).
+WHAT_IF_CONSTRAINTS = ("max_travel_km", "hours_per_week", "budget_pence")
+
 
 class RouteQuery(Schema):
     target = fields.String(
@@ -12,6 +17,22 @@ class RouteQuery(Schema):
     )
     max = fields.Integer(
         load_default=3, validate=validate.Range(min=1, max=5), metadata={"description": "routes"}
+    )
+    # What-if: each replaces the learner's own value for this answer only (an adviser trying a
+    # change with the learner before saving it to their profile); ranges as the profile's.
+    max_travel_km = fields.Integer(
+        validate=validate.Range(0, 500), metadata={"description": "what-if: farthest travel"}
+    )
+    hours_per_week = fields.Integer(
+        validate=validate.Range(1, 60), metadata={"description": "what-if: hours a week"}
+    )
+    budget_pence = fields.Integer(
+        validate=validate.Range(0, 10_000_000),
+        metadata={"description": "what-if: most the learner can pay after funding, in pence"},
+    )
+    route_preference = fields.String(
+        validate=validate.OneOf(ROUTE_PREFERENCES),
+        metadata={"description": "what-if: academic, technical or either"},
     )
 
 
@@ -104,3 +125,8 @@ class RoutesSchema(Schema):
     reason = fields.String(allow_none=True, metadata={"description": "why there is no route"})
     weights = fields.Dict(keys=fields.String(), values=fields.Float())
     search = fields.Nested(SearchSchema)
+    what_if = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(),
+        metadata={"description": "the what-if values this answer used instead of the learner's"},
+    )
