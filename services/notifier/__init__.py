@@ -37,4 +37,13 @@ def _register(api: Api) -> None:
             "description": "ROUTEWAYS_NOTIFIER_ADMIN_TOKEN (or the X-Admin-Token header)",
         },
     )
+    api.spec.components.security_scheme(
+        "ProfileToken",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "ROUTEWAYS_NOTIFIER_CONTACT_TOKEN: the profile service reading a "
+            "delivery log for a learner's adviser",
+        },
+    )
     register_blueprints(api)

@@ -162,13 +162,19 @@ def test_the_delivery_log_lists_what_was_sent_when_and_which_courses(notifier_db
     assert notifier_client.get("/learners/9/deliveries", headers=ADMIN).json == []
 
 
-def test_the_delivery_log_needs_the_admin_token(notifier_client, notifier_db, redis_url):
-    assert notifier_client.get("/learners/7/deliveries").status_code == 401
-    wrong = {"Authorization": "Bearer not-it"}
-    assert notifier_client.get("/learners/7/deliveries", headers=wrong).status_code == 403
-    app = make_app("notifier", notifier_db.url, redis_url)  # no admin token: no endpoint
+def test_the_delivery_log_needs_the_admin_token_or_the_profile_services(notifier_db, redis_url):
+    shared_token = "profile-and-notifier-0123456789abcdef"
+    app = make_app(
+        "notifier", notifier_db.url, redis_url, admin_token=ADMIN_TOKEN,
+        configured_contact_token=shared_token,
+    )  # fmt: skip
+    client = app.test_client()
     try:
-        off = app.test_client().get("/learners/7/deliveries", headers=ADMIN)
-        assert off.status_code == 404
+        assert client.get("/learners/7/deliveries").status_code == 401
+        wrong = {"Authorization": "Bearer not-it"}
+        assert client.get("/learners/7/deliveries", headers=wrong).status_code == 403
+        assert client.get("/learners/7/deliveries", headers=ADMIN).status_code == 200
+        profile = {"Authorization": f"Bearer {shared_token}"}
+        assert client.get("/learners/7/deliveries", headers=profile).status_code == 200
     finally:
         app.extensions["routeways.db"].dispose()

@@ -1,0 +1,1 @@
+from services.profile.resources.delivery_log import views  # noqa: F401
