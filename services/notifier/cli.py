@@ -1,10 +1,13 @@
 """`routeways notifier ...`: send the digests due now without waiting for beat's Monday run, so
-someone trying `make run` (or an operator after an outage) sees them in the mail sink."""
+someone trying `make run` (or an operator after an outage) sees them in the mail sink; and run
+the SMTP inbox of the mailto: unsubscribe address."""
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from collections import Counter
 
 import click
@@ -13,7 +16,9 @@ from services.notifier import sending
 from services.notifier.settings import NotifierSettings
 from shared.db import Database
 
-notifier = click.Group("notifier", help="Notifier: send digests now.")
+notifier = click.Group(
+    "notifier", help="Notifier: send digests now; receive unsubscribe requests by mail."
+)
 
 
 def register(main: click.Group) -> None:
@@ -54,3 +59,31 @@ def send_digests(kind: str, learner_ids: tuple[int, ...]) -> None:
             )
             bar.update(len(batch))
     click.echo(json.dumps({"kind": kind, "period": period, "outcomes": dict(outcomes)}))
+
+
+@notifier.command("unsubscribe-inbox")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on")
+@click.option("--port", type=int, default=2525, show_default=True, help="SMTP port to listen on")
+def unsubscribe_inbox(host: str, port: int) -> None:
+    """Receive the mailto: unsubscribe requests of List-Unsubscribe over SMTP and act on them
+    (route ROUTEWAYS_NOTIFIER_UNSUBSCRIBE_MAILTO's mail here). Runs until stopped."""
+    from aiosmtpd.controller import Controller
+
+    from services.notifier.unsubscribe_inbox import (
+        MAX_MESSAGE_BYTES,
+        ProfileUnsubscriber,
+        UnsubscribeInbox,
+    )
+
+    settings = NotifierSettings.from_env()
+    handler = UnsubscribeInbox(
+        settings.unsubscribe_mailto, settings.secret_key, ProfileUnsubscriber(settings.profile_url)
+    )
+    controller = Controller(handler, hostname=host, port=port, data_size_limit=MAX_MESSAGE_BYTES)
+    controller.start()
+    click.echo(f"unsubscribe inbox for {settings.unsubscribe_mailto} on {host}:{port}")
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+    controller.stop()

@@ -32,6 +32,7 @@ APP_COMMANDS: dict[str, list[str]] = {
     "migrate": ["routeways", "migrate"],
     "worker": ["routeways", "worker"],
     "beat": ["routeways", "beat"],
+    "unsubscribe-inbox": ["routeways", "notifier", "unsubscribe-inbox"],
     **{name: ["routeways", "serve", name] for name in SERVICE_NAMES},
     **{f"relay-{name}": ["routeways", "relay", name] for name in SERVICE_NAMES},
     **{f"consume-{name}": ["routeways", "consume", name] for name in SERVICE_NAMES},
