@@ -138,7 +138,7 @@ def compose(
         course = courses.get(item["course_id"])
         if course is None or course.get("status") == "withdrawn":
             continue
-        lines.append(_course_line(item, course, today))
+        lines.append(course_line(item, course, today))
         if len(lines) == MAX_COURSES:
             break
     return Digest(
@@ -167,7 +167,9 @@ def _check_kind(kind: str) -> None:
         raise DigestError(f"unknown digest kind {kind!r} (one of {', '.join(KINDS)})")
 
 
-def _course_line(item: Mapping[str, Any], course: Mapping[str, Any], today: date) -> CourseLine:
+def course_line(item: Mapping[str, Any], course: Mapping[str, Any], today: date) -> CourseLine:
+    """One course as an email shows it: `item` says why and what it costs the learner (a
+    suggestion, or an adviser's shortlist entry), `course` is the catalogue's body."""
     provider = course.get("provider") or {}
     return CourseLine(
         course_id=item["course_id"],

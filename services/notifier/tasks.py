@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from services.notifier import adviser_sending, sending
+from services.notifier import adviser_sending, sending, shortlists
 from services.notifier.contacts import ContactBook, ContactUnavailable
 from services.notifier.delivery import Backoff, SmtpConfig, SmtpTransport
 from services.notifier.digest_sources import DigestSources, SourceUnavailable
@@ -100,3 +100,40 @@ def send_adviser_summaries() -> dict[str, int]:
         contacts.close()
         sources.close()
     return dict(Counter(outcome.status for outcome in outcomes))
+
+
+class ShortlistNotSent(RuntimeError):  # noqa: N818 - reads as what happened
+    """The SMTP server kept failing: Celery tries the shortlist again later."""
+
+
+@celery.task(
+    name="notifier.send_shortlist",
+    acks_late=True,
+    autoretry_for=(ContactUnavailable, SourceUnavailable, ShortlistNotSent),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=8,
+)
+def send_shortlist(body: dict) -> str:
+    """Send an adviser's shortlist to the learner (once: claimed under its shortlist id).
+
+    It takes the posted shortlist itself rather than an id: the notifier keeps no shortlists,
+    only the delivery record, and the body is ids, figures, the adviser's name and a note.
+    """
+    settings = NotifierSettings.from_env()
+    contacts = ContactBook.from_settings(settings)
+    sources = DigestSources.from_settings(settings)
+    transport = SmtpTransport(SmtpConfig.from_settings(settings), Backoff.from_settings(settings))
+    try:
+        with Database(settings.database_url) as database, transport:
+            status = shortlists.send_shortlist(
+                database, shortlists.Shortlist.from_body(body), contacts, sources, transport,
+                sending.SendRules.from_settings(settings), settings, settings.mail_sender,
+            )  # fmt: skip
+    finally:
+        contacts.close()
+        sources.close()
+    log.info("shortlist %s: %s", body.get("shortlist_id"), status)
+    if status == sending.FAILED:
+        raise ShortlistNotSent(f"shortlist {body.get('shortlist_id')} not sent yet")
+    return status

@@ -7,11 +7,12 @@ from services.notifier.resources import (
     pending,
     preferences,
     preview,
+    shortlists,
     unsubscribe,
 )
 from shared.web import Api
 
-MODULES = (pending, feedback, unsubscribe, preferences, preview, deliveries)
+MODULES = (pending, feedback, unsubscribe, preferences, preview, deliveries, shortlists)
 
 
 def register_blueprints(api: Api) -> None:

@@ -1,0 +1,1 @@
+from services.notifier.resources.shortlists import views  # noqa: F401
