@@ -441,23 +441,38 @@ def _care(examples: list[Example]) -> list[str]:
     flagged, steps = sum(i for i, _ in idle), sum(n for _, n in idle)
     gaps = [e.one_course["score"] - e.best["score"] for e in examples if e.one_course]
     better, tied = sum(g > 1e-9 for g in gaps), sum(abs(g) <= 1e-9 for g in gaps)
-    if not flagged and not better:
-        return []
-    return [
+    exact = sum(bool(e.body["search"]["exact"]) for e in examples)
+    kept = [e.body["search"]["candidates"] for e in examples]
+    lines = [
         "**Read with care.** These are the service's answers as the code stands, shown "
-        f"unedited. {flagged} of the {steps} steps shown add nothing to their route (none of "
-        "the target's essential skills, no level, nothing a later step asks for); the table's "
-        f"*adds* column marks them. In {better} of the {len(examples)} examples the same "
-        "search held to ONE course finds a better-scoring route than the answer's best, and in "
-        f"{tied} more one course alone scores exactly as much as the answer's longer route "
-        "(each example says which under its routes). The search "
-        "(`services/recommender/route_search.py`) goes depth first and stops at its node "
-        "budget inside the first branches it tries, which start with the cheapest, shortest "
-        "courses whatever they teach; and a route's score does not count its steps, so free "
-        "short courses that end before the last step cost it nothing. Reported as a search "
-        "issue, not hidden here.",
-        "",
+        f"unedited. {exact} of the {len(examples)} searches are exact (`search.exact`); the "
+        "others looked at the best "
+        f"{min(kept)}-{max(kept)} candidate courses of the thousands that could matter, and "
+        "within its budget of placements (`services/recommender/route_search.py`, "
+        "docs/route-search.md): a better route may exist among the courses set aside. Every "
+        "one-course route among the candidates is looked at before any longer one, so "
     ]
+    if better:
+        lines[-1] += (
+            f"yet in {better} of the {len(examples)} examples the same search held to ONE "
+            "course finds a better-scoring route than the answer's best (each example says "
+            "which under its routes): reported as a search issue, not hidden here. "
+        )
+    else:
+        lines[-1] += (
+            "no example's answer is beaten by a route of one course (the check under each "
+            f"example; in {tied} one course alone scores exactly as much as the best). "
+        )
+    if flagged:
+        lines[-1] += (
+            f"{flagged} of the {steps} steps shown add nothing to their route (none of the "
+            "target's essential skills, no level, nothing a later step asks for); the table's "
+            "*adds* column marks them: a route's score does not count its steps, so a free "
+            "course that ends before the last step costs it nothing."
+        )
+    else:
+        lines[-1] += f"Every one of the {steps} steps shown adds something to its route."
+    return [*lines, ""]
 
 
 def _heading(example: Example) -> str:

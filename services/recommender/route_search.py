@@ -12,43 +12,50 @@ The search.
 1. **Relevant courses** (exact). Only courses that can matter: those teaching a missing
    essential skill, and, repeatedly until nothing changes, those that give a level, skill or
    qualification a relevant course (or the target) asks for. Everything else cannot improve a
-   route's skills or make it valid, and only adds time, cost and travel. This runs over the
-   catalogue's arrays (`StepTable`, built once per catalogue: skills and entry requirements as
-   integer ids), so courses that cannot matter never become objects.
+   route's skills or make it valid, and only adds time, cost and travel. Then, round by round,
+   which relevant courses the learner could ever enter (taking every course they can enter by
+   then, whatever the time, money or steps): the others can never be a step. This runs over
+   the catalogue's arrays (`StepTable`, built once per catalogue: skills and entry
+   requirements as integer ids), so courses that cannot matter never become objects.
 2. **Candidates** (the only inexact step, and only past `keep_all` relevant courses). Each
-   relevant course is valued as a route of its own (the skills it adds, time to finish, what
-   the learner pays at their level now, travel, learners like you). Courses are grouped by what
-   they give and what it takes to enter them: one group per missing essential skill, per level
-   a route needs, per skill or qualification a relevant course asks for, each split by the
-   course's level and its entry requirements; a course is kept when it is among the
-   `per_group` best of any of its groups. Every group keeps a course, so whatever some set of
-   relevant courses lets the learner reach, the kept ones reach too (the no-route reasons are
-   the same); what can be lost is a better-timed or cheaper combination. When nothing is set
-   aside (at most `keep_all` relevant courses, or no group larger than `per_group`) the
-   answer can be exact.
+   relevant course is valued as a route of its own (the share of essential skills it adds,
+   time to finish, what the learner pays at their level now, travel, learners like you).
+   Kept are:
+   - for each missing essential skill and course level, the `per_group` best courses
+     teaching it, and the one teaching most missing skills;
+   - for each level above the learner's, the `per_group` best qualifying courses at it, and
+     the one the learner can enter soonest (fewest rounds of step 1);
+   - then, until nothing changes, for each skill or qualification a kept course asks for, the
+     `per_group` best courses giving it and the one the learner can enter soonest.
+   The soonest ones make every kept course enterable from kept courses alone, so the kept
+   courses reach every essential skill and level the relevant ones reach (the no-route
+   reasons are the same); what can be lost is a better-timed or cheaper combination.
 3. **Branch and bound, deepening by steps.** Routes grow one step at a time, each step placed
    in time by `routes.schedule` and paid for by the funding the learner holds at that point
-   (`funding.funding_for`, with the level reached by the steps ended by then). The search runs
-   to one step, then again to two, ... up to `max_steps`, keeping the routes found: every
-   one-step route is looked at before any longer one, and the short routes found first make
-   the bound cut the longer searches early. Within a depth the steps adding most missing
-   essential skills are tried first. A partial route is cut when
-   - it cannot be completed within the steps left: the skills still missing need more than
-     the steps left can add (each adds at most as many as the most any candidate teaches),
-     or the target's level is more levels away than steps left (a step is at most one level
-     above the level held); with one step left, only steps completing the route are tried;
+   (`funding.funding_for`, with the level reached by the steps ended by then). The search
+   runs a pass to one step, then to two, ... up to `max_steps`, keeping the routes found, so
+   every one-step route is looked at before any longer one and the short routes found first
+   make the bound cut the longer passes early. Each pass first adds a step to the routes one
+   step shorter found so far, then starts from nothing, trying the steps adding most missing
+   essential skills first. A partial route is cut when
+   - it cannot be completed within the pass: the skills still missing are more than the
+     steps left can add (each adds at most what the best candidate adds now), or the
+     target's level is more levels away than steps left (a step is at most one level above
+     the level held); with one step left, only steps completing the route are tried;
    - or even its most hopeful completion cannot beat the routes already kept: skills bounded
-     by the skills held plus what the steps left could add; time, cost and travel by their
-     values so far (steps only add to them, and a higher level only removes entitlements);
-     learners like you by the best of the mean so far and the best single course; demand is
-     fixed.
+     by the skills held plus the largest gains of the candidates, one per step left; time,
+     cost and travel by their values so far (steps only add to them, and a higher level
+     only removes entitlements); learners like you by the best of the mean so far and the
+     best single course; demand is fixed.
    The same steps at the same dates reached by placing them in another order are explored
-   once per depth. Skills are bit masks over the target's essential skills; funding is looked
-   up once per course and level held. The search stops after `node_budget` placements and
-   says so.
+   once per pass. Skills are bit masks over the target's essential skills; funding is looked
+   up once per course and level held. A pass other than the last may use half of the
+   `node_budget` placements left, the last all of them.
 
-`RouteAnswer.exact` is True only when no relevant course was set aside and the search ran to
-completion: then the answer is the best there is (the unit tests check it against brute force).
+`RouteAnswer.exact` is True only when every relevant course the learner could ever enter was
+kept and no pass reached its share of the budget: then the answer is the best there is (the
+unit tests check it against brute force). Otherwise it is the best found among the candidates
+within `node_budget` placements, and says so.
 
 When no route exists the answer says why, in the learner's words: the essential skill no
 course they can take teaches, the entry requirement nothing on offer lets them meet, the level
@@ -432,7 +439,13 @@ class StepTable:
         teach = reachable[relevant.teach_rows]
         teach_rows = relevant.teach_rows[teach]
         skill_levels = relevant.teach_skill[teach] * 32 + np.clip(self.level[teach_rows], 0, 31)
-        kept = [_top(skill_levels, teach_rows, value, per_group)]
+        width = int(relevant.teach_skill.max(initial=0)) + 1
+        pairs = np.unique(relevant.teach_rows * width + relevant.teach_skill)
+        gain = np.bincount(pairs // width, minlength=len(self))
+        kept = [
+            _top(skill_levels, teach_rows, value, per_group),
+            _top(skill_levels, teach_rows, gain * 2.0 + value, 1),  # the most skills
+        ]
         level_held = -1 if starting.progress.level is None else starting.progress.level
         givers = np.flatnonzero(reachable & self.qualifying & (self.level > level_held))
         kept.append(_top(self.level[givers], givers, value, per_group))
@@ -569,7 +582,7 @@ def find_routes_in(
     reason = why_none([*kept, *locked], starting, target, limits)
     if search.stopped:
         reason = (
-            f"the search stopped after {limits.node_budget:,} tries without finding a route"
+            f"the search stopped after {search.explored:,} tries without finding a route"
             f" (it may exist: ask an adviser); {reason}"
         )
     elif not exact:
@@ -610,7 +623,9 @@ class _Search:
     reached: set[frozenset[tuple[int, date]]] = field(default_factory=set)
     kept: set[frozenset[tuple[int, date]]] = field(default_factory=set)
     floor: float | None = None  # the score to beat once `routes` routes are kept
-    depth: int = 0
+    depth: int = 0  # the most steps of the current pass
+    cap: int = 0  # the placements the current pass may reach
+    halted: bool = False  # the current pass reached its cap
 
     def __post_init__(self) -> None:
         target, starting = self.target, self.starting
@@ -640,13 +655,32 @@ class _Search:
 
     def run(self) -> None:
         """Search to one step, then two, ... up to `limits.max_steps` (the routes found carry
-        over; states are explored once per depth)."""
+        over; states are explored once per depth). Each depth but the last may use half the
+        placements left; each starts by adding a step to the routes one step shorter found so
+        far, best first."""
+        index_of = {c.course_id: i for i, c in enumerate(self.courses)}
         for depth in range(1, self.limits.max_steps + 1):
             self.depth = depth
             self.reached = set()
-            self.extend((), (), self.start_mask, self.start_level)
-            if self.stopped:
-                return
+            left = self.limits.node_budget - self.explored
+            self.cap = self.explored + (left if depth == self.limits.max_steps else left // 2)
+            self.halted = False
+            for route in list(self.found):
+                if len(route.steps) == depth - 1 and not self.halted:
+                    self._extend_route(route, index_of)
+            if not self.halted:
+                self.extend((), (), self.start_mask, self.start_level)
+            self.stopped |= self.halted
+
+    def _extend_route(self, route: Route, index_of: Mapping[int, int]) -> None:
+        used = tuple(index_of[i] for i in route.course_ids)
+        held, level = self.start_mask, self.start_level
+        for i in used:
+            held |= self.masks[i]
+            gives = self.gives_level[i]
+            if gives is not None and (level is None or gives > level):
+                level = gives
+        self.extend(route.steps, used, held, level)
 
     def extend(
         self, placed: tuple[Placed, ...], used: tuple[int, ...], held: int, level: int | None
@@ -654,7 +688,7 @@ class _Search:
         """Try every next step after `placed` (candidates `used`, leaving the learner holding
         essential skills `held` and `level`), those adding most missing skills first."""
         left = self.depth - len(placed) - 1  # steps left after this one
-        if self.stopped or left < 0:
+        if self.halted or left < 0:
             return
         gains = [(mask & ~held).bit_count() for mask in self.masks]
         order = sorted(range(len(self.courses)), key=gains.__getitem__, reverse=True)
@@ -689,8 +723,8 @@ class _Search:
                     continue
             after_held = held | self.masks[i]
             self.explored += 1
-            if self.explored > self.limits.node_budget:
-                self.stopped = True
+            if self.explored > self.cap:
+                self.halted = True
                 return
             route = self._place(placed, course)
             if route is None:
@@ -704,7 +738,7 @@ class _Search:
                 self._keep(route)
             if left and self._hopeful(route, (*used, i), after_held, left):
                 self.extend(route, (*used, i), after_held, after_level)
-                if self.stopped:
+                if self.halted:
                     return
 
     def _place(self, placed: tuple[Placed, ...], course: RouteCourse) -> tuple[Placed, ...] | None:
@@ -805,11 +839,18 @@ class _Search:
         """`Components.total` of `route` with these skills and learners-like-you components
         (time, cost and travel as `routes.totals` rounds them)."""
         w = self.weights
-        finish = max(p.end for p in route)
+        finish = route[0].end
+        pays = 0
+        farthest = None
+        for step in route:
+            if step.end > finish:
+                finish = step.end
+            pays += step.pays_pence
+            km = step.course.distance_km
+            if km is not None and (farthest is None or km > farthest):
+                farthest = km
         months = round((finish - self.starting.earliest_start).days / DAYS_PER_MONTH, 1)
-        pays = sum(p.pays_pence for p in route)
-        distances = [p.course.distance_km for p in route if p.course.distance_km is not None]
-        travel = round(max(distances), 1) if distances else 0.0
+        travel = 0.0 if farthest is None else round(farthest, 1)
         return (
             w.skills * skills
             + w.time * _falling(months, w.months_scale)
@@ -821,7 +862,7 @@ class _Search:
 
 
 def _falling(total: float, scale: float) -> float:
-    return scale / (scale + max(total, 0.0))
+    return scale / (scale + (total if total > 0.0 else 0.0))
 
 
 def _mask(covered: Sequence[bool]) -> int:
