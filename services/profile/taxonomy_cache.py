@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from services.profile.models import TaxonomyCode, TaxonomySeen
@@ -100,3 +100,34 @@ def labels(session: Session, kind: str, codes: Iterable[str]) -> dict[str, str]:
         )
     )
     return {code: label for code, label in rows}
+
+
+def find_codes(session: Session, kind: str, text: str, limit: int = 8) -> list[tuple[str, str]]:
+    """(code, label) of `kind` whose code is `text`, else whose label is `text` (any case),
+    else whose label holds every word of it; at most `limit`, shortest labels first."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    exact = session.execute(
+        select(TaxonomyCode.code, TaxonomyCode.label).where(
+            TaxonomyCode.kind == kind,
+            or_(TaxonomyCode.code == text, func.lower(TaxonomyCode.label) == text.lower()),
+        )
+    ).all()
+    if exact:
+        return [(code, label) for code, label in exact[:limit]]
+    words = [
+        func.lower(TaxonomyCode.label).like(f"%{_escape_like(w.lower())}%", escape="\\")
+        for w in text.split()[:6]
+    ]
+    rows = session.execute(
+        select(TaxonomyCode.code, TaxonomyCode.label)
+        .where(TaxonomyCode.kind == kind, *words)
+        .order_by(func.length(TaxonomyCode.label), TaxonomyCode.label)
+        .limit(limit)
+    )
+    return [(code, label) for code, label in rows]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.profile.console import action_plan, caseload, learner, sign_in
+from services.profile.console import action_plan, caseload, learner, sign_in, what_if
 from services.profile.console.learner import SOURCES
 from services.profile.console.pages import assets, csrf, register_words
 from services.profile.console.service_answers import ConsoleSources
 
-PAGES = (sign_in, caseload, learner, action_plan)
+PAGES = (sign_in, caseload, learner, action_plan, what_if)
 
 
 def register_console(app: Flask) -> None:
@@ -33,4 +33,9 @@ def register_console(app: Flask) -> None:
     for page in PAGES:
         app.register_blueprint(page.blp)
     register_words(app)
-    app.extensions[SOURCES] = ConsoleSources(settings.recommender_url, settings.catalogue_url)
+    app.extensions[SOURCES] = ConsoleSources(
+        settings.recommender_url,
+        settings.catalogue_url,
+        settings.notifier_url,
+        settings.contact_token,
+    )

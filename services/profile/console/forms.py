@@ -11,6 +11,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -83,4 +84,67 @@ class ConsentedForm(FlaskForm):
 
     learner_agrees = BooleanField(
         "The learner agrees to this", validators=[InputRequired("the learner must agree first")]
+    )
+
+
+ROUTE_CHOICES = [
+    SelectChoice("", "Keep the learner's own"),
+    SelectChoice("either", "Either academic or technical"),
+    SelectChoice("academic", "Academic"),
+    SelectChoice("technical", "Technical"),
+]
+
+
+class WhatIfForm(FlaskForm):
+    """What to change for one look at the routes (GET: nothing is saved)."""
+
+    class Meta:
+        csrf = False
+
+    target = StringField(
+        "Target occupation (code or name)", validators=[Optional(), Length(max=200)]
+    )
+    max_travel_km = IntegerField(
+        "Farthest travel (km)",
+        validators=[Optional(), NumberRange(0, 500, "between 0 and 500 km")],
+    )
+    route_preference = SelectField("Route preference", choices=ROUTE_CHOICES, default="")
+    hours_per_week = IntegerField(
+        "Hours a week for study",
+        validators=[Optional(), NumberRange(1, 60, "between 1 and 60 hours")],
+    )
+    budget_pounds = IntegerField(
+        "Most the learner can pay after funding (£)",
+        validators=[Optional(), NumberRange(0, 100_000, "between £0 and £100,000")],
+    )
+
+
+class SaveWhatIfForm(WhatIfForm):
+    """The what-if saved to the profile: only with the learner's agreement."""
+
+    class Meta:
+        csrf = True
+
+    learner_agrees = BooleanField(
+        "The learner agrees to save these changes to their profile",
+        validators=[InputRequired("the learner must agree before their profile changes")],
+    )
+
+
+class ShortlistForm(WhatIfForm):
+    """Courses picked from the routes shown, to send to the learner by email."""
+
+    class Meta:
+        csrf = True
+
+    course_ids = SelectMultipleField(
+        "Courses", coerce=int, validate_choice=False, validators=[Optional()]
+    )
+    note = TextAreaField(
+        "A note for the learner (optional)",
+        validators=[Optional(), Length(max=1000, message="use at most 1,000 characters")],
+    )
+    learner_asked = BooleanField(
+        "The learner asked for these courses by email",
+        validators=[InputRequired("send only when the learner asks for the email")],
     )

@@ -3,6 +3,7 @@
 - the recommender: a learner's routes (`GET /learners/{id}/routes`, with what-if overrides as
   query parameters, never saved there), their career changes (`GET /learners/{id}/transitions`)
   and course suggestions (`GET /learners/{id}/recommendations`);
+- the notifier: an adviser's shortlist to email to the learner (`POST /shortlists`);
 - the catalogue: provider names (`GET /providers/{id}`) and course titles (`GET /courses/{id}`),
   remembered for ten minutes in this process (they rarely change, and a page names many).
 
@@ -47,8 +48,19 @@ class Answer:
 class ConsoleSources:
     """One per process: an HTTP session per thread for each service, shared name caches."""
 
-    def __init__(self, recommender_url: str, catalogue_url: str) -> None:
-        self.urls = {"recommender": recommender_url, "catalogue": catalogue_url}
+    def __init__(
+        self,
+        recommender_url: str,
+        catalogue_url: str,
+        notifier_url: str = "",
+        notifier_token: str = "",
+    ) -> None:
+        self.urls = {
+            "recommender": recommender_url,
+            "catalogue": catalogue_url,
+            "notifier": notifier_url,
+        }
+        self.notifier_token = notifier_token
         self._local = threading.local()
         self.names = Remembered(NAMES_TTL_SECONDS, time.monotonic)
 
@@ -109,6 +121,25 @@ class ConsoleSources:
 
     def career_changes(self, learner_id: int, n: int = 5) -> Answer:
         return self.ask("recommender", f"/learners/{learner_id}/transitions", {"n": n})
+
+    # --- the notifier ----------------------------------------------------------------------
+
+    def send_shortlist(self, body: Mapping[str, Any]) -> Answer:
+        """`POST /shortlists` with the contact token: 202 queues the email. A repost of the
+        same `shortlist_id` sends nothing twice, so a timed-out post may be made again."""
+        headers = {"Authorization": f"Bearer {self.notifier_token}"}
+        try:
+            response = self._client("notifier").post(
+                "/shortlists", json=dict(body), headers=headers
+            )
+        except requests.RequestException as error:
+            return Answer(status=0, down=f"the notifier is not answering ({type(error).__name__})")
+        if response.status_code == 202:
+            return Answer(body={}, status=202)
+        if response.status_code >= 500:
+            return Answer(status=response.status_code, down="the notifier had a problem")
+        return Answer(refusal=f"the notifier refused it ({response.status_code})",
+                      status=response.status_code)  # fmt: skip
 
     # --- the catalogue ---------------------------------------------------------------------
 
