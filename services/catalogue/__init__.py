@@ -19,7 +19,7 @@ from services.catalogue.resources import register_blueprints
 from services.catalogue.settings import CatalogueSettings
 from shared.db import Database
 from shared.settings import SettingsError
-from shared.web import Api, build_app
+from shared.web import build_app
 from shared.web.blueprint import ADMIN_TOKEN, LIMITER, PROVIDER_AUTH, bearer_token
 
 SECURITY_SCHEMES = {
@@ -43,8 +43,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = build_app(
         "catalogue",
         settings,
-        _register,
+        register_blueprints,
         title="Routeways catalogue",
+        security_schemes=SECURITY_SCHEMES,
         description="Providers' courses and the region's taxonomy.",
     )
     database = app.extensions["routeways.db"]
@@ -57,12 +58,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def presented_key(incoming: Request) -> str:
     """The API key a request carries (X-API-Key, else a Bearer token), or "" without one."""
     return incoming.headers.get("X-API-Key", "").strip() or bearer_token(incoming.headers)
-
-
-def _register(api: Api) -> None:
-    for name, scheme in SECURITY_SCHEMES.items():
-        api.spec.components.security_scheme(name, scheme)
-    register_blueprints(api)
 
 
 def _provider_auth(database: Database, secret: str) -> Callable[[Request], int | None]:

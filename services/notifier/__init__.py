@@ -9,8 +9,22 @@ from flask import Flask
 
 from services.notifier.resources import register_blueprints
 from services.notifier.settings import NotifierSettings
-from shared.web import Api, build_app
+from shared.web import build_app
 from shared.web.blueprint import ADMIN_TOKEN
+
+SECURITY_SCHEMES = {
+    "AdminToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "ROUTEWAYS_NOTIFIER_ADMIN_TOKEN (or the X-Admin-Token header)",
+    },
+    "ProfileToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "ROUTEWAYS_NOTIFIER_CONTACT_TOKEN: the profile service reading a "
+        "delivery log for a learner's adviser",
+    },
+}
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -19,31 +33,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = build_app(
         "notifier",
         settings,
-        _register,
+        register_blueprints,
         title="Routeways notifier",
+        security_schemes=SECURITY_SCHEMES,
         description="Digests and alerts by email.",
     )
     # The digest preview and the delivery log are admin endpoints; an empty token turns them off.
     app.extensions[ADMIN_TOKEN] = settings.admin_token
     return app
-
-
-def _register(api: Api) -> None:
-    api.spec.components.security_scheme(
-        "AdminToken",
-        {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "ROUTEWAYS_NOTIFIER_ADMIN_TOKEN (or the X-Admin-Token header)",
-        },
-    )
-    api.spec.components.security_scheme(
-        "ProfileToken",
-        {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "ROUTEWAYS_NOTIFIER_CONTACT_TOKEN: the profile service reading a "
-            "delivery log for a learner's adviser",
-        },
-    )
-    register_blueprints(api)

@@ -42,7 +42,19 @@ ONE_CLICK = "List-Unsubscribe=One-Click"
 MAX_SUBJECT = 150
 
 
-class ListUnsubscribeHeader:
+class _OneUnstructuredHeader:
+    """An unstructured header that appears once, parsed as the standard library does; the
+    subclasses fold it their own way."""
+
+    max_count = 1
+
+    @classmethod
+    def parse(cls, value: str, kwds: dict[str, Any]) -> None:
+        kwds["parse_tree"] = UnstructuredHeader.value_parser(value)
+        kwds["decoded"] = value
+
+
+class ListUnsubscribeHeader(_OneUnstructuredHeader):
     """List-Unsubscribe folded only between its URIs, never into RFC 2047 encoded words.
 
     The standard library folds an unstructured header at 78 characters and, when one word
@@ -51,33 +63,19 @@ class ListUnsubscribeHeader:
     998-character limit); its value is checked like any other (no CR or LF).
     """
 
-    max_count = 1
-
-    @classmethod
-    def parse(cls, value: str, kwds: dict[str, Any]) -> None:
-        kwds["parse_tree"] = UnstructuredHeader.value_parser(value)
-        kwds["decoded"] = value
-
     def fold(self, *, policy: Policy) -> str:
         name = self.name  # type: ignore[attr-defined] - BaseHeader's, mixed in by the registry
         uris = [uri.strip() for uri in str(self).split(",")]
         return f"{name}: " + f",{policy.linesep} ".join(uris) + policy.linesep
 
 
-class SubjectHeader:
+class SubjectHeader(_OneUnstructuredHeader):
     """Subject folded at the spaces between its words when it is plain ASCII.
 
     CPython's folder moves a subject that fits on a line of its own to a continuation line
     ("Subject:\r\n 5 courses for you..."), which parsers (Python's among them) read back with a
     leading space. A non-ASCII subject keeps the standard folding into RFC 2047 encoded words.
     """
-
-    max_count = 1
-
-    @classmethod
-    def parse(cls, value: str, kwds: dict[str, Any]) -> None:
-        kwds["parse_tree"] = UnstructuredHeader.value_parser(value)
-        kwds["decoded"] = value
 
     def fold(self, *, policy: Policy) -> str:
         value = str(self)

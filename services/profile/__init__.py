@@ -21,7 +21,7 @@ from services.profile.resources import register_blueprints
 from services.profile.resources.advisers.views import SIGN_IN_LIMIT
 from services.profile.settings import ProfileSettings
 from shared.settings import SettingsError
-from shared.web import Api, build_app
+from shared.web import build_app
 from shared.web.blueprint import ADMIN_TOKEN
 
 SESSION_COOKIE = "routeways_profile_session"
@@ -51,8 +51,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = build_app(
         "profile",
         settings,
-        _register,
+        register_blueprints,
         title="Routeways profile",
+        security_schemes=SECURITY_SCHEMES,
         description="Learners, interactions, advisers and consent.",
     )
     app.config.update(
@@ -67,12 +68,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[SIGN_IN_LIMIT] = _sign_in_limit(app, settings)
     register_console(app)
     return app
-
-
-def _register(api: Api) -> None:
-    for name, scheme in SECURITY_SCHEMES.items():
-        api.spec.components.security_scheme(name, scheme)
-    register_blueprints(api)
 
 
 def _sign_in_limit(app: Flask, settings: ProfileSettings) -> Callable[[], int | None]:

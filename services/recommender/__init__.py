@@ -10,8 +10,16 @@ from flask import Flask
 from services.recommender.resources import register_blueprints
 from services.recommender.serving import recommender_for
 from services.recommender.settings import RecommenderSettings
-from shared.web import Api, build_app
+from shared.web import build_app
 from shared.web.blueprint import ADMIN_TOKEN
+
+SECURITY_SCHEMES = {
+    "AdminToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "ROUTEWAYS_RECOMMENDER_ADMIN_TOKEN (or the X-Admin-Token header)",
+    },
+}
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -20,22 +28,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = build_app(
         "recommender",
         settings,
-        _register,
+        register_blueprints,
         title="Routeways recommender",
+        security_schemes=SECURITY_SCHEMES,
         description="Course recommendations and reskilling routes.",
     )
     app.extensions["routeways.recommender"] = recommender_for(settings.models_dir)
     app.extensions[ADMIN_TOKEN] = settings.admin_token
     return app
-
-
-def _register(api: Api) -> None:
-    api.spec.components.security_scheme(
-        "AdminToken",
-        {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "ROUTEWAYS_RECOMMENDER_ADMIN_TOKEN (or the X-Admin-Token header)",
-        },
-    )
-    register_blueprints(api)

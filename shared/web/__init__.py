@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -94,8 +94,10 @@ def build_app(
     *,
     title: str,
     description: str,
+    security_schemes: Mapping[str, dict[str, Any]] | None = None,
 ) -> Flask:
-    """A service app: settings, database, Redis, Api with OpenAPI + docs, health, resources."""
+    """A service app: settings, database, Redis, Api with OpenAPI + docs, health, resources.
+    `security_schemes` name the OpenAPI security schemes its endpoints refer to."""
     # The import name is the service's package, so Flask finds its folder even when a test
     # directory of the same short name ("catalogue") is importable.
     app = Flask(f"services.{name}")
@@ -125,6 +127,8 @@ def build_app(
     )
     api = Api(app)
     api.register_blueprint(health.blp)
+    for name, scheme in (security_schemes or {}).items():
+        api.spec.components.security_scheme(name, scheme)
     register(api)
     _add_request_hooks(app)
 
