@@ -1,5 +1,6 @@
-"""Headless Chromium for the notifier's page and email tests (Playwright, the system's
-/usr/bin/chromium; never a downloaded browser), and where their screenshots go.
+"""Headless Chromium for the notifier's page and email tests (the shared `tests.chromium`
+fixture: Playwright driving the system's /usr/bin/chromium, never a downloaded browser), and
+where their screenshots go.
 
 Without Playwright or Chromium the browser tests skip, unless ROUTEWAYS_REQUIRE_BROWSER=1 (set it
 in CI), which turns the skip into a failure so a machine without a browser cannot pass by
@@ -10,27 +11,14 @@ why pytest is told PYTEST_DONT_REWRITE: the module is imported before it is a pl
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path(os.environ.get("ROUTEWAYS_CHROMIUM", "/usr/bin/chromium"))
-#: Chromium as root on a closed network: no sandbox, and nothing that calls home.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-#: The test artefacts folder (ignored by git): ROUTEWAYS_TEST_ARTIFACTS, else test-artifacts/.
-ARTIFACTS = Path(
-    os.environ.get(
-        "ROUTEWAYS_TEST_ARTIFACTS", Path(__file__).resolve().parents[3] / "test-artifacts"
-    )
-)
+from tests.chromium import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, browser, browser_missing_reason
+
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "browser", "browser_missing_reason"]
 
 #: The lowest contrast ratio text may have (WCAG 2.2 AA for normal text).
 MIN_CONTRAST = 4.5
@@ -66,31 +54,6 @@ CONTRAST_JS = """
   return rows.sort((a, b) => a.ratio - b.ratio);
 }
 """
-
-
-def browser_missing_reason() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright for Python is not installed"
-    if not CHROMIUM.exists():
-        return f"no Chromium at {CHROMIUM}"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    reason = browser_missing_reason()
-    if reason:
-        if os.environ.get("ROUTEWAYS_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"ROUTEWAYS_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(f"browser tests need Playwright and Chromium: {reason}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

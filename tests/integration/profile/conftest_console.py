@@ -173,12 +173,11 @@ class Caseload:
     learners: dict[str, int]
 
 
-@pytest.fixture
-def caseload(console_app) -> Caseload:
+def make_caseload(app) -> Caseload:
     """An adviser with three learners: Aisha (nursing goal), Ben (no goal), Cara (emails off);
     and Dan, in nobody's caseload."""
-    client = console_app.test_client()
-    adviser = store_adviser(console_app, "joanne.whittaker@example.org", name="Joanne Whittaker")
+    client = app.test_client()
+    adviser = store_adviser(app, "joanne.whittaker@example.org", name="Joanne Whittaker")
     no_goal = {"occupations": [], "sectors": [], "not_sure": False}
     emails_off = {"suggestion_emails": False, "frequency": "weekly", "share_with_adviser": True}
     made = {
@@ -192,6 +191,11 @@ def caseload(console_app) -> Caseload:
     for name in ("aisha", "ben", "cara"):
         assign(client, adviser.id, made[name]["id"])
     return Caseload(adviser.id, adviser.email, {n: body["id"] for n, body in made.items()})
+
+
+@pytest.fixture
+def caseload(console_app) -> Caseload:
+    return make_caseload(console_app)
 
 
 @pytest.fixture
