@@ -25,6 +25,9 @@ BAR_HEIGHT = 16
 MIN_BAR_WIDTH = 6
 #: Axis labels closer than this would overlap: the later one is left out.
 MIN_TICK_GAP = 64
+#: Axis labels start this far right of their mark, and take about this much per character.
+LABEL_OFFSET = 3
+CHARACTER_WIDTH = 7
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
@@ -191,12 +194,13 @@ def layout(steps: Sequence[Step], width: int = WIDTH) -> Timeline:
             )
         )
     height = AXIS_HEIGHT + len(steps) * LANE_HEIGHT + 8
-    return Timeline(width, height, AXIS_HEIGHT - 4, tuple(bars), ticks(first, last, x_of))
+    return Timeline(width, height, AXIS_HEIGHT - 4, tuple(bars), ticks(first, last, x_of, width))
 
 
-def ticks(first: date, last: date, x_of: Any) -> tuple[Tick, ...]:
+def ticks(first: date, last: date, x_of: Any, width: int = WIDTH) -> tuple[Tick, ...]:
     """Axis marks: the first day of each year in the span ("2027"), or of each quarter when
-    the span holds fewer than two new years ("Apr 2027")."""
+    the span holds fewer than two new years ("Apr 2027"); a mark whose label would run off
+    the right edge is left out."""
     years = [date(y, 1, 1) for y in range(first.year + 1, last.year + 1)]
     if len(years) >= 2:
         marks = [(day, str(day.year)) for day in years]
@@ -214,7 +218,8 @@ def ticks(first: date, last: date, x_of: Any) -> tuple[Tick, ...]:
             month += 3
     shown = [Tick(x_of(first), f"{MONTHS[first.month - 1]} {first.year}")]
     for day, label in marks:
-        if x_of(day) - shown[-1].x >= MIN_TICK_GAP:  # labels never overlap
+        fits = x_of(day) + LABEL_OFFSET + len(label) * CHARACTER_WIDTH <= width
+        if fits and x_of(day) - shown[-1].x >= MIN_TICK_GAP:  # labels never overlap
             shown.append(Tick(x_of(day), label))
     return tuple(shown)
 

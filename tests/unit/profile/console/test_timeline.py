@@ -122,3 +122,10 @@ def test_a_route_body_reads_with_its_totals_and_steps():
 def test_an_off_contract_route_is_unreadable_not_a_crash(body):
     with pytest.raises(UnreadableRoute):
         read_route(1, body)
+
+
+def test_a_mark_whose_label_would_run_off_the_right_edge_is_left_out():
+    ticks = layout([step(1, date(2027, 1, 11), date(2028, 1, 5))]).ticks
+
+    assert [t.label for t in ticks] == ["Jan 2027", "Apr 2027", "Jul 2027", "Oct 2027"]
+    assert all(t.x + 3 + len(t.label) * 7 <= WIDTH for t in ticks)
