@@ -87,7 +87,7 @@ def up(demo: bool) -> None:
 
 def _print_addresses(specs: list, sign_in: DemoSignIn | None = None) -> None:
     """The addresses of every service and the mail page, and (with the demo data, outside
-    production) one demo adviser's sign-in, so a newcomer can try the adviser API at once."""
+    production) one demo adviser's sign-in, so a newcomer can try the adviser console at once."""
     settings = Settings.from_env()
     click.echo("Routeways is starting:")
     ports = {}
@@ -101,7 +101,7 @@ def _print_addresses(specs: list, sign_in: DemoSignIn | None = None) -> None:
     if sign_in is not None and "profile" in ports:
         click.echo(
             f"Demo adviser sign-in: email {sign_in.email}  password {sign_in.password}\n"
-            f"  (POST both as JSON to http://127.0.0.1:{ports['profile']}/advisers/session)"
+            f"  (the adviser console: http://127.0.0.1:{ports['profile']}/console/)"
         )
     click.echo("Press Ctrl-C to stop everything.")
 
