@@ -105,7 +105,7 @@ class SearchLimits:
     min_share: float = 0.6
     per_group: int = 2
     keep_all: int = 40
-    node_budget: int = 4_000
+    node_budget: int = 2_500
 
 
 DEFAULT_LIMITS = SearchLimits()
