@@ -32,14 +32,17 @@ def caseload() -> tuple[str, int]:
         return _page(search, None, errors, 1), 400
     page_number = search.page.data or 1
     session = db_session()
-    page = advisers.caseload(
-        session,
-        signed_in().id,
-        q=search.q.data or "",
-        sort=search.sort.data or "name",
-        limit=PAGE_SIZE,
-        offset=(page_number - 1) * PAGE_SIZE,
-    )
+    try:
+        page = advisers.caseload(
+            session,
+            signed_in().id,
+            q=search.q.data or "",
+            sort=search.sort.data or "name",
+            limit=PAGE_SIZE,
+            offset=(page_number - 1) * PAGE_SIZE,
+        )
+    except advisers.AdviserError as error:
+        return _page(search, None, {error.field: error.reason}, 1), 400
     codes = {row.learner.occupation_code for row in page.learners if row.learner.occupation_code}
     codes |= {code for row in page.learners for code in row.learner.goal_occupations or []}
     titles = taxonomy_cache.labels(session, taxonomy_cache.OCCUPATION, codes)

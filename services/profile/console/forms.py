@@ -22,9 +22,21 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    ValidationError,
 )
 
 from services.profile.advisers import CASELOAD_SORTS, PASSWORD_MAX_LENGTH
+
+
+def printable(form: object, field: object) -> None:
+    """Refuse control characters (a NUL byte in particular, which PostgreSQL cannot store or
+    compare): line breaks and tabs are the only ones text may hold."""
+    data = getattr(field, "data", None)
+    if isinstance(data, str) and any(
+        (ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127 for ch in data
+    ):
+        raise ValidationError("use letters, digits and punctuation only (no control characters)")
+
 
 SORT_WORDS = {
     "name": "Name (A to Z)",
@@ -38,7 +50,8 @@ SORT_WORDS = {
 
 class SignInForm(FlaskForm):
     email = EmailField(
-        "Email address", validators=[DataRequired("enter your email address"), Length(max=320)]
+        "Email address",
+        validators=[DataRequired("enter your email address"), Length(max=320), printable],
     )
     password = PasswordField(
         "Password",
@@ -54,12 +67,13 @@ class CaseloadSearch(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Search by name, email or postcode", validators=[Optional(), Length(max=200)])
+    q = StringField(
+        "Search by name, email or postcode", validators=[Optional(), Length(max=200), printable]
+    )
     sort = SelectField(
         "Sort by",
         choices=[SelectChoice(value, SORT_WORDS[value]) for value in CASELOAD_SORTS],
         default="name",
-        validators=[Optional()],
     )
     page = IntegerField(
         "Page", default=1, validators=[Optional(), NumberRange(1, 10_000, "pages start at 1")]
@@ -74,6 +88,7 @@ class ActionForm(FlaskForm):
         validators=[
             DataRequired("write what was agreed"),
             Length(max=2000, message="use at most 2,000 characters"),
+            printable,
         ],
     )
     due_on = DateField("Due by (optional)", validators=[Optional()])
@@ -102,7 +117,7 @@ class WhatIfForm(FlaskForm):
         csrf = False
 
     target = StringField(
-        "Target occupation (code or name)", validators=[Optional(), Length(max=200)]
+        "Target occupation (code or name)", validators=[Optional(), Length(max=200), printable]
     )
     max_travel_km = IntegerField(
         "Farthest travel (km)",
@@ -142,7 +157,11 @@ class ShortlistForm(WhatIfForm):
     )
     note = TextAreaField(
         "A note for the learner (optional)",
-        validators=[Optional(), Length(max=1000, message="use at most 1,000 characters")],
+        validators=[
+            Optional(),
+            Length(max=1000, message="use at most 1,000 characters"),
+            printable,
+        ],
     )
     learner_asked = BooleanField(
         "The learner asked for these courses by email",

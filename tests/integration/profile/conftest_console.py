@@ -90,7 +90,7 @@ CAREER_CHANGES = {
 
 @dataclass
 class StandIn:
-    """The stand-in recommender and catalogue: its URL, the queries it was sent, and whether
+    """The stand-in recommender, catalogue and notifier: its URL, the queries it was sent, and whether
     it answers (`down`)."""
 
     url: str = ""
@@ -125,6 +125,10 @@ def stand_in_app(state: StandIn) -> Flask:
         names = {7: "Preston College", 8: "University of Central Lancashire"}
         return jsonify({"id": provider_id, "name": names.get(provider_id, "A provider")})
 
+    @app.post("/shortlists")
+    def shortlists() -> Any:  # the notifier's side: queued
+        return jsonify({"delivery_id": "shortlist-x", "status": "queued"}), 202
+
     @app.get("/courses/<int:course_id>")
     def course(course_id: int) -> Any:
         return jsonify({"id": course_id, "title": f"Course number {course_id}", "provider_id": 7})
@@ -145,7 +149,7 @@ def console_app(database_url, redis_url, redis_client, stand_in):
     """The profile app (taxonomy seeded), its console asking the stand-in services."""
     app = make_app(
         "profile", database_url, redis_url, admin_token=ADMIN_TOKEN,
-        recommender_url=stand_in.url, catalogue_url=stand_in.url,
+        recommender_url=stand_in.url, catalogue_url=stand_in.url, notifier_url=stand_in.url,
     )  # fmt: skip
     seed_profile_taxonomy(app)
     yield app

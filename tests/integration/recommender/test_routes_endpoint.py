@@ -116,6 +116,7 @@ def test_a_what_if_recomputes_routes_without_saving_anything(served, recommender
         ("max_travel_km=-1", "max_travel_km"),
         ("budget_pence=99999999999", "budget_pence"),
         ("route_preference=sideways", "route_preference"),
+        ("target=%00", "target"),
     ],
 )
 def test_a_bad_what_if_value_names_the_field(served, query, field):

@@ -10,7 +10,11 @@ WHAT_IF_CONSTRAINTS = ("max_travel_km", "hours_per_week", "budget_pence")
 
 class RouteQuery(Schema):
     target = fields.String(
-        validate=validate.Length(min=1, max=64),
+        validate=[
+            validate.Length(min=1, max=64),
+            # PostgreSQL cannot compare text holding a NUL byte: refused here, not a 500 there
+            validate.Regexp(r"^[^\x00-\x1f\x7f]+$", error="no control characters"),
+        ],
         metadata={
             "description": "occupation code; the learner's first goal occupation if left out"
         },
