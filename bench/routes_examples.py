@@ -446,11 +446,11 @@ def _care(examples: list[Example]) -> list[str]:
     lines = [
         "**Read with care.** These are the service's answers as the code stands, shown "
         f"unedited. {exact} of the {len(examples)} searches are exact (`search.exact`); the "
-        "others looked at the best "
-        f"{min(kept)}-{max(kept)} candidate courses of the thousands that could matter, and "
-        "within its budget of placements (`services/recommender/route_search.py`, "
-        "docs/route-search.md): a better route may exist among the courses set aside. Every "
-        "one-course route among the candidates is looked at before any longer one, so "
+        f"others searched only the best {min(kept)}-{max(kept)} candidate courses of the "
+        "thousands that could matter, within a budget of placements "
+        "(`services/recommender/route_search.py`, docs/route-search.md), so a better route "
+        "may exist among the courses set aside. Every one-course route among the candidates "
+        "is looked at before any longer one, so "
     ]
     if better:
         lines[-1] += (
@@ -459,9 +459,10 @@ def _care(examples: list[Example]) -> list[str]:
             "which under its routes): reported as a search issue, not hidden here. "
         )
     else:
+        tie = f"; in {tied} one course alone scores exactly as much as the best" if tied else ""
         lines[-1] += (
             "no example's answer is beaten by a route of one course (the check under each "
-            f"example; in {tied} one course alone scores exactly as much as the best). "
+            f"example{tie}). "
         )
     if flagged:
         lines[-1] += (
