@@ -15,17 +15,20 @@ the first training, the one-course answer ranks by content and popularity.
    a request has, each timed from the snapshot check to the answer:
    A (baseline) `serving.recommend(..., Request(n=10))`, the one-course answer;
    B (ours) `route_planning.plan_routes(..., target_code=None)` with `routes=3` and the default
-   limits, then `route_answers.routes_body`: the routes endpoint minus HTTP.
+   limits, then `route_answers.routes_body`: the routes endpoint minus HTTP. B is also
+   reported in CPU time of the measuring thread, steadier than wall time on a shared machine.
 4. Where B's time goes: a stage clock (module functions wrapped, as bench/recommender_batch.py
    does) over the first `--split` learners of the sample again, then cProfile over the first
    `--profile`.
-5. Search statistics from the measured answers: exact searches, nodes explored, candidates
-   kept, routes found, learners without a route and why; then the first `--deeper` learners
-   answered "no route" by a search that stopped at its node budget are searched again with
-   DEEPER_FACTOR times the budget, to tell routes that do not exist from routes not reached.
+5. Search statistics from the measured answers: exact searches, searches that reached their
+   node budget, candidates kept, routes found, learners without a route and why; then the
+   first `--deeper` learners answered "no route" by an inexact search are searched again with
+   DEEPER_FACTOR times the budget and the candidates kept per group, to tell routes that do not
+   exist from routes not reached.
 
     .venv/bin/python bench/routes_search.py [--courses 50000 --learners 1000 --seed 7]
     .venv/bin/python bench/routes_search.py --courses 2000 --learners 50 --no-lock  # development
+    .venv/bin/python bench/routes_search.py --no-lock --sample 200 --deeper 5  # first 200 only
 
 Every full-size run holds /tmp/routeways-bench.lock (flock) while it builds and measures.
 Writes bench/results/routes_search.json (or --output). Issue target: B p99 under 200 ms.
