@@ -90,8 +90,8 @@ CAREER_CHANGES = {
 
 @dataclass
 class StandIn:
-    """The stand-in recommender, catalogue and notifier: its URL, the queries it was sent, and whether
-    it answers (`down`)."""
+    """The stand-in recommender, catalogue and notifier: its URL, the queries it was sent, and
+    whether it answers (`down`)."""
 
     url: str = ""
     asked: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
