@@ -284,7 +284,7 @@ class StepTable:
         teach_rows, teach_skill = teach_rows[keep], teach_skill[keep]
         chosen = np.zeros(n, dtype=bool)
         chosen[teach_rows] = True
-        level_held = -1 if progress.level is None else progress.level
+        level_held = progress.level or -1  # as a level of 0 has always counted here
         while True:
             members = np.flatnonzero(chosen)
             wanted_keys = np.unique(self.required.gather(members)[0])
@@ -299,9 +299,7 @@ class StepTable:
             added |= self.qualifying & (self.level > level_held) & (self.level <= wanted_level)
             added &= open_ & ~chosen
             if not added.any():
-                return Relevant(
-                    members, teach_rows, teach_skill, wanted_keys, wanted_quals, wanted_level
-                )
+                return Relevant(members, teach_rows, teach_skill)
             chosen |= added
 
     def reach(self, relevant: Relevant, progress: Progress) -> np.ndarray:
@@ -509,16 +507,12 @@ class Chosen:
 
 @dataclass(frozen=True)
 class Relevant:
-    """`StepTable.relevant`'s answer: the relevant rows; each (row, missing essential skill
-    index) pair a relevant course teaches; the skill keys, qualifications and level relevant
-    courses (or the target) ask for."""
+    """`StepTable.relevant`'s answer: the relevant rows, and each (row, missing essential
+    skill index) pair a relevant course teaches."""
 
     rows: np.ndarray
     teach_rows: np.ndarray
     teach_skill: np.ndarray
-    wanted_keys: np.ndarray
-    wanted_quals: np.ndarray
-    wanted_level: int
 
 
 # --- the answer ---------------------------------------------------------------------------------

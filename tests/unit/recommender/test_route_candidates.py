@@ -112,7 +112,7 @@ def test_relevant_courses_over_the_arrays_are_the_ones_the_plain_definition_give
     labels = ["sql", "statistics", "python", "r", "tableau"]
     courses = random_catalogue(rng, 40, labels)
     goal = target(*labels, entry_level=rng.choice([None, 3, 4]))
-    starting = learner(level=rng.choice([None, 1, 2, 3]), skills=set(rng.sample(labels, 1)))
+    starting = learner(level=rng.choice([None, 0, 1, 2, 3]), skills=set(rng.sample(labels, 1)))
     table = StepTable.build(courses)
     rows = np.arange(len(courses))
     relevant = table.relevant(rows, starting.progress, goal)
