@@ -110,8 +110,15 @@ def prefilled(learner: Learner) -> dict[str, Any]:
     constraints = learners.constraints_of(learner)
     budget = constraints.get("budget_pence")
     goals = learner.goal_occupations or []
+    target = ""
+    if goals:  # the occupation's name when it is unambiguous, else its code
+        label = taxonomy_cache.labels(db_session(), taxonomy_cache.OCCUPATION, goals[:1])
+        found = taxonomy_cache.find_codes(
+            db_session(), taxonomy_cache.OCCUPATION, label.get(goals[0], "")
+        )
+        target = label[goals[0]] if [code for code, _ in found] == goals[:1] else goals[0]
     return {
-        "target": goals[0] if goals else "",
+        "target": target,
         "max_travel_km": constraints.get("max_travel_km"),
         "route_preference": learner.route_preference or "",
         "hours_per_week": constraints.get("hours_per_week"),

@@ -56,7 +56,7 @@ def what_if(console, learner_id: int, **values):
 def test_the_what_if_page_starts_from_the_learners_own_values(console, caseload):
     page = text(console.get(f"/console/learners/{caseload.learners['aisha']}/what-if"))
 
-    assert 'name="target" type="text" value="2221.1"' in page
+    assert 'name="target" type="text" value="nurse responsible for general care"' in page
     assert 'name="max_travel_km" type="number"' in page
     assert 'value="20"' in page
     assert "Routes with these changes" not in page
