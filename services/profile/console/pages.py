@@ -125,11 +125,22 @@ def adviser_page(view: Callable[..., Any]) -> Callable[..., Any]:
             session.clear()  # a closed account's cookie must not bounce between pages
             if reason:
                 session[NOTICE] = reason[:1].upper() + reason[1:] + "."
-            return redirect(url_for("console_sign_in.sign_in", next=request.full_path))
+            return redirect(url_for("console_sign_in.sign_in", next=come_back_to()))
         g.adviser = adviser
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def come_back_to() -> str:
+    """Where to return after signing in: this page; for a form post (which cannot be repeated
+    by a redirect), the page the form was on."""
+    if request.method == "GET":
+        return request.full_path
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/console/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("console_caseload.caseload")
 
 
 def signed_in() -> Adviser:

@@ -221,3 +221,21 @@ def test_console_pages_are_never_cached_and_load_nothing_from_elsewhere(console)
     assert response.headers["Cache-Control"] == "no-store"
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
     assert "http" not in text(response).split("<body")[0].replace('href="/', "")
+
+
+def test_a_form_posted_after_the_session_ended_comes_back_to_its_page_after_sign_in(
+    console, caseload
+):
+    learner = caseload.learners["aisha"]
+    page = text(console.get(f"/console/learners/{learner}"))
+    with console.session_transaction() as session:
+        session[SESSION_SEEN] = 0  # idle since 1970
+
+    response = console.post(
+        f"/console/learners/{learner}/actions",
+        data={"csrf_token": csrf_token(page), "text": "Call back"},
+        headers={"Referer": f"http://localhost/console/learners/{learner}"},
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == (f"/console/sign-in?next=/console/learners/{learner}")
