@@ -33,6 +33,7 @@ def routes_body(session: Session, plan: RoutePlan) -> dict[str, Any]:
         },
         "routes": [_route(route, plan, title) for route in answer.routes],
         "reason": answer.reason,
+        "note": answer.note,
         "search": {
             "exact": answer.exact,
             "explored": answer.explored,

@@ -155,16 +155,22 @@ def _starting(learner: Learner, limits: LearnerLimits, today: date, horizon_days
     )
 
 
+#: Route preferences that narrow the steps ("either", or none, keeps every course).
+PREFERRED_KINDS = ("academic", "technical")
+
+
 @dataclass(frozen=True)
 class StepCourses:
     """The courses a learner could take as steps: the catalogue's `table`, the `rows` through
     the hard filters, and for every row their distance to it (km, NaN: not measured) and how
-    many learners in their current occupation took it."""
+    many learners in their current occupation took it; `index` the course index they come
+    from (for the route kind of each row)."""
 
     table: StepTable
     rows: np.ndarray
     distance_km: np.ndarray
     like_you: np.ndarray
+    index: CourseIndex
 
     def routes(
         self,
@@ -173,9 +179,37 @@ class StepCourses:
         weights: RouteWeights,
         limits: SearchLimits,
     ) -> RouteAnswer:
-        """`route_search.find_routes_in` over these courses."""
+        """`route_search.find_routes_in` over these courses, kept to the learner's preferred
+        route kind (courses of that kind or of both). When no route of that kind alone
+        exists but one mixing kinds does, the mixed routes are answered with a `note` saying
+        so: an adviser would rather see them than an empty page (the learner said
+        "preferably", not "only")."""
+        kind = starting.route_preference
+        if kind not in PREFERRED_KINDS:
+            return self._search(self.rows, starting, target, weights, limits)
+        preferred = self.rows[self.index.route_kind_mask(kind)[self.rows]]
+        answer = self._search(preferred, starting, target, weights, limits)
+        if answer.routes:
+            return answer
+        mixed = self._search(self.rows, starting, target, weights, limits)
+        if not mixed.routes:
+            return answer
+        note = (
+            f"no route of {kind} courses alone was found ({answer.reason});"
+            f" these routes also take courses of the other kind"
+        )
+        return replace(mixed, note=note)
+
+    def _search(
+        self,
+        rows: np.ndarray,
+        starting: Starting,
+        target: Target,
+        weights: RouteWeights,
+        limits: SearchLimits,
+    ) -> RouteAnswer:
         return find_routes_in(
-            self.table, self.rows, self.distance_km, self.like_you,
+            self.table, rows, self.distance_km, self.like_you,
             starting, target, weights, limits,
         )  # fmt: skip
 
@@ -190,7 +224,7 @@ def step_courses(
     rows = np.flatnonzero(verdict.mask)
     like_you = np.zeros(len(index), dtype=float)
     like_you[rows] = similar_learners_taken(snapshot, learner, rows)
-    return StepCourses(step_table(index), rows, verdict.distance_km, like_you)
+    return StepCourses(step_table(index), rows, verdict.distance_km, like_you, index)
 
 
 _tables: list[tuple[CourseIndex, StepTable]] = []

@@ -116,7 +116,8 @@ DEFAULT_WEIGHTS = RouteWeights()
 class RouteAnswer:
     """The best routes, best first; when there are none, `reason` says why. `exact`: no
     relevant course set aside and the search ran to completion; `candidates` the courses
-    searched, `relevant` the relevant courses they were chosen from."""
+    searched, `relevant` the relevant courses they were chosen from; `note`: what the answer
+    could not keep of what the learner asked for (their route preference)."""
 
     routes: list[Route]
     reason: str | None = None
@@ -124,6 +125,7 @@ class RouteAnswer:
     exact: bool = True
     candidates: int = 0
     relevant: int = 0
+    note: str | None = None
 
 
 # --- 1-2. the catalogue as arrays, relevant courses and candidates --------------------------------

@@ -37,6 +37,7 @@ class RouteSection:
     target: dict[str, Any] | None = None
     routes: list[ShownRoute] = field(default_factory=list)
     reason: str | None = None
+    note: str | None = None
     down: str | None = None
     refusal: str | None = None
     field_errors: dict[str, str] = field(default_factory=dict)
@@ -87,6 +88,7 @@ def _read_routes(section: RouteSection, answer: Answer) -> None:
         return
     section.target = answer.body.get("target")
     section.reason = answer.body.get("reason")
+    section.note = answer.body.get("note")
     try:
         section.routes = [
             read_route(number, route)

@@ -114,7 +114,13 @@ def stand_in_app(state: StandIn) -> Flask:
             body = {"title": "Not Found", "status": 404, "detail": "no occupation 0000.0",
                     "errors": [{"field": "target", "reason": "no occupation 0000.0"}]}  # fmt: skip
             return jsonify(body), 404
-        return jsonify({**ROUTES, "learner_id": learner_id})
+        note = None
+        if request.args.get("route_preference") == "academic":  # as the recommender says it
+            note = (
+                "no route of academic courses alone was found (no course you can take teaches"
+                " anatomy); these routes also take courses of the other kind"
+            )
+        return jsonify({**ROUTES, "learner_id": learner_id, "note": note})
 
     @app.get("/learners/<int:learner_id>/transitions")
     def transitions(learner_id: int) -> Any:

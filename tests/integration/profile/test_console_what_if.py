@@ -83,6 +83,16 @@ def test_a_what_if_sends_the_overrides_to_the_recommender_and_saves_nothing(
         assert saved.route_preference == "either"
 
 
+def test_routes_that_could_not_keep_the_route_preference_say_so(console, caseload, stand_in):
+    learner = caseload.learners["aisha"]
+    academic = text(what_if(console, learner, route_preference="academic"))
+    either = text(what_if(console, learner, route_preference="either"))
+
+    assert "Route preference: no route of academic courses alone was found" in academic
+    assert "BSc (Hons) Adult Nursing" in academic
+    assert "no route of academic courses alone" not in either
+
+
 @pytest.mark.parametrize(
     ("values", "says"),
     [

@@ -7,7 +7,7 @@ import pytest
 
 from services.recommender import read_model
 from shared.events import utcnow
-from tests.integration.recommender.lancashire_routes import LEARNER, fill
+from tests.integration.recommender.lancashire_routes import LEARNER, fill, store
 from tests.integration.recommender.two_sectors import serving_app
 
 
@@ -106,6 +106,55 @@ def test_a_what_if_recomputes_routes_without_saving_anything(served, recommender
         view = session.get(read_model.LearnerView, 1)
         assert view.attributes["constraints"] == {"hours_per_week": 30}
         assert view.attributes.get("route_preference") is None
+
+
+def _steps_kinds(body: dict) -> set[str]:
+    return {step["route_kind"] for route in body["routes"] for step in route["steps"]}
+
+
+def _add_academic(recommender_db, *course_ids: int) -> None:
+    """Academic courses teaching what the technical diploma (5) and python course (6) do, or
+    sql alone (7: too little for Data analysts on its own)."""
+    skills = {5: ["sql", "statistics"], 6: ["python"], 7: ["sql"]}
+    with recommender_db.session_scope() as session:
+        for course_id in course_ids:
+            store(session, course_id, title=f"Access to HE: part {course_id}", rqf_level=3,
+                  qualification_type="Access to HE Diploma", route_kind="academic",
+                  skills=skills[course_id], cost_pence=0, funding="fully-funded")  # fmt: skip
+
+
+def test_a_route_preference_keeps_every_step_to_that_kind(served, recommender_db):
+    _add_academic(recommender_db, 5, 6)
+    academic = served.get("/learners/1/routes?route_preference=academic").get_json()
+    technical = served.get("/learners/1/routes?route_preference=technical").get_json()
+
+    assert academic["routes"]
+    assert _steps_kinds(academic) == {"academic"}
+    assert {s["course_id"] for s in academic["routes"][0]["steps"]} == {5, 6}
+    assert technical["routes"]
+    assert _steps_kinds(technical) == {"technical"}
+    assert academic["note"] is None
+    assert technical["note"] is None
+
+
+def test_without_a_route_of_the_preferred_kind_mixed_routes_come_with_a_note(
+    served, recommender_db
+):
+    """The only academic course teaches sql alone: no academic route reaches Data analysts,
+    so the routes mixing kinds are answered, as without a preference, and the note says why."""
+    _add_academic(recommender_db, 7)
+    body = served.get("/learners/1/routes?route_preference=academic").get_json()
+    plain = served.get("/learners/1/routes").get_json()
+
+    def steps(answer: dict) -> list[list[int]]:
+        return [[s["course_id"] for s in route["steps"]] for route in answer["routes"]]
+
+    assert body["routes"]
+    assert body["reason"] is None
+    assert steps(body) == steps(plain)
+    assert body["note"].startswith("no route of academic courses alone was found")
+    assert "statistics" in body["note"]
+    assert plain["note"] is None
 
 
 @pytest.mark.parametrize(

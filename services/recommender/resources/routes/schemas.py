@@ -127,6 +127,14 @@ class RoutesSchema(Schema):
     target = fields.Nested(TargetSchema)
     routes = fields.List(fields.Nested(RouteSchema))
     reason = fields.String(allow_none=True, metadata={"description": "why there is no route"})
+    note = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "what the routes could not keep of the learner's wishes: routes"
+            " mixing academic and technical courses when none of the preferred kind alone"
+            " exists"
+        },
+    )
     weights = fields.Dict(keys=fields.String(), values=fields.Float())
     search = fields.Nested(SearchSchema)
     what_if = fields.Dict(
