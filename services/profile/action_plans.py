@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.profile.learners import ProfileError
-from services.profile.models import ActionPlanEntry, Adviser, ConsoleVisit
+from services.profile.models import ActionPlanEntry, Adviser, ConsoleVisit, RouteChange
 from shared.events import utcnow
 
 ACTION = "action"
@@ -134,3 +134,24 @@ def visits_of(session: Session, adviser_id: int, learner_ids: Sequence[int]) -> 
         )
     )
     return {learner_id: visited for learner_id, visited in rows}
+
+
+def new_routes_since_visit(
+    session: Session, adviser_id: int, learner_ids: Sequence[int]
+) -> set[int]:
+    """Those of `learner_ids` whose best route changed (as the recommender announced) after
+    the adviser last opened their page; a learner never opened is not flagged (their page
+    has nothing "since" to compare with)."""
+    rows = session.execute(
+        select(RouteChange.learner_id)
+        .join(
+            ConsoleVisit,
+            (ConsoleVisit.learner_id == RouteChange.learner_id)
+            & (ConsoleVisit.adviser_id == adviser_id),
+        )
+        .where(
+            RouteChange.learner_id.in_(learner_ids),
+            RouteChange.changed_at > ConsoleVisit.visited_at,
+        )
+    )
+    return set(rows.scalars())

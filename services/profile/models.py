@@ -190,6 +190,21 @@ class ConsoleVisit(Base):
     routes_seen: Mapped[list[list[int]] | None] = mapped_column(JSON)
 
 
+class RouteChange(Base):
+    """The newest change to a learner's best route that the recommender announced
+    (`recommender.routes.updated`): the caseload flags learners whose routes changed after the
+    adviser's last visit to their page."""
+
+    __tablename__ = "route_changes"
+
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+    )
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    target: Mapped[str] = mapped_column(String(64))
+    changes: Mapped[list[str]] = mapped_column(JSON)
+
+
 class TaxonomySeen(Base):
     """The taxonomy versions the catalogue announced, and when their codes were cached here."""
 

@@ -1,4 +1,5 @@
-"""Events the recommender publishes for the notifier."""
+"""Events the recommender publishes for the notifier (and route changes for the profile
+service's adviser console)."""
 
 from marshmallow import fields, validate
 
@@ -20,7 +21,9 @@ class RecommendationsUpdatedV1(EventSchema):
     )
 
 
-@contract("recommender.routes.updated", 1, producer="recommender", consumers=("notifier",))
+@contract(
+    "recommender.routes.updated", 1, producer="recommender", consumers=("notifier", "profile")
+)
 class RoutesUpdatedV1(EventSchema):
     """A learner's best reskilling routes to a target occupation changed."""
 
@@ -34,7 +37,9 @@ class RoutesUpdatedV1(EventSchema):
     )
 
 
-@contract("recommender.routes.updated", 2, producer="recommender", consumers=("notifier",))
+@contract(
+    "recommender.routes.updated", 2, producer="recommender", consumers=("notifier", "profile")
+)
 class RoutesUpdatedV2(EventSchema):
     """A learner's best reskilling route to their target occupation changed, with the figures
     a message needs ("a new course now shortens your route by 4 months")."""

@@ -1,9 +1,11 @@
 """The caseload page: the adviser's learners who share their profile, searched, sorted, paged,
-with what needs attention flagged (no goal yet, suggestion emails turned off) and a count of
-those who stopped sharing (a count only, never who)."""
+with what needs attention flagged (routes changed since the adviser's last visit, no goal yet,
+suggestion emails turned off) and a count of those who stopped sharing (a count only, never
+who)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from flask import render_template, request
@@ -16,7 +18,10 @@ from shared.web import db_session
 blp = console_blueprint("caseload", __name__)
 
 PAGE_SIZE = 25
+#: The learner's best route changed after the adviser last opened their page.
+FLAG_NEW_ROUTES = "new-routes"
 FLAG_WORDS = {
+    FLAG_NEW_ROUTES: "New routes since your last visit",
     advisers.FLAG_NO_GOAL: "No goal yet",
     advisers.FLAG_EMAILS_OFF: "Suggestion emails off",
 }
@@ -46,9 +51,21 @@ def caseload() -> tuple[str, int]:
     codes = {row.learner.occupation_code for row in page.learners if row.learner.occupation_code}
     codes |= {code for row in page.learners for code in row.learner.goal_occupations or []}
     titles = taxonomy_cache.labels(session, taxonomy_cache.OCCUPATION, codes)
-    visits = action_plans.visits_of(session, signed_in().id, [r.learner.id for r in page.learners])
+    shown = [row.learner.id for row in page.learners]
+    visits = action_plans.visits_of(session, signed_in().id, shown)
+    page = _flag_new_routes(
+        page, action_plans.new_routes_since_visit(session, signed_in().id, shown)
+    )
     session.commit()
     return _page(search, page, {}, page_number, titles, visits), 200
+
+
+def _flag_new_routes(page: advisers.Caseload, learner_ids: set[int]) -> advisers.Caseload:
+    rows = [
+        replace(row, flags=(FLAG_NEW_ROUTES, *row.flags)) if row.learner.id in learner_ids else row
+        for row in page.learners
+    ]
+    return replace(page, learners=rows)
 
 
 def _page(
