@@ -30,3 +30,8 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # Access and error logs to stdout/stderr, where docker collects them.
 accesslog = "-"
 errorlog = "-"
+
+# Gunicorn 25+ opens a control socket (for gunicornc) in ~/.gunicorn by default: nothing here
+# uses it, and four masters starting at once raced to create that folder ("Control server
+# error: [Errno 17] File exists" at `make run`), or could not write it as an unprivileged user.
+control_socket_disable = True
