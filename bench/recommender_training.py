@@ -6,11 +6,11 @@ long-tailed activity, interaction kinds in a realistic funnel mix, timestamps ov
 then measures, in this order:
 
 1. matrix build (reported separately from the ratio): our path from interactions to the
-   `ConfidenceMatrix`, i.e. `Interaction` objects (what the SQL read hands over) through
-   `build_confidence_matrix`, time and peak RSS; beside it a columnar numpy build of the same
-   matrix from the generated arrays (a reference, not our path), checked to be identical;
-   optionally the SQL read itself (`training._interactions`) on a smaller SQLite read model,
-   extrapolated linearly and labelled so;
+   `ConfidenceMatrix`, i.e. the interactions as columns (what the SQL read hands over) through
+   `confidence_from_columns`, time and peak RSS; beside it the path training took before
+   (`Interaction` objects through `build_confidence_matrix`), checked to build the same
+   matrix; optionally the SQL read itself (`training._interaction_columns`) on a smaller
+   SQLite read model, extrapolated linearly and labelled so (`--build-only` stops here);
 2. warm-up: a small bare fit and a small `fit_version`;
 3. A B A B ...: A (bare) `implicit.cpu.als.AlternatingLeastSquares(...).fit` on the BM25-weighted
    training matrix our fit uses (hold-out split and weighting computed once, outside the
@@ -123,8 +123,14 @@ def same_matrix(a: ConfidenceMatrix, b: ConfidenceMatrix) -> bool:
 
 
 def matrix_build(data: Data, rows: int, rules: ConfidenceRules) -> tuple[ConfidenceMatrix, dict]:
-    """Our path (Interaction objects -> build_confidence_matrix) on the first `rows`
-    interactions, timed with peak RSS; the columnar reference beside it."""
+    """Our path (columns -> confidence_from_columns) on the first `rows` interactions, timed
+    with peak RSS; beside it the object path training took before (Interaction objects ->
+    build_confidence_matrix), checked to build the same matrix."""
+    with watched() as columns_memory:
+        started = time.perf_counter()
+        matrix = columnar_matrix(data, rows, rules)
+        columns_seconds = time.perf_counter() - started
+    print(f"  confidence_from_columns: {columns_seconds:.1f} s", flush=True)
     with watched() as objects_memory:
         started = time.perf_counter()
         interactions = materialise(data, rows)
@@ -132,47 +138,40 @@ def matrix_build(data: Data, rows: int, rules: ConfidenceRules) -> tuple[Confide
     print(f"  {rows:,} Interaction objects: {objects_seconds:.1f} s", flush=True)
     with watched() as build_memory:
         started = time.perf_counter()
-        matrix = build_confidence_matrix(interactions, rules, NOW)
+        reference = build_confidence_matrix(interactions, rules, NOW)
         build_seconds = time.perf_counter() - started
-    print(f"  build_confidence_matrix: {build_seconds:.1f} s", flush=True)
     del interactions
-    with watched() as columnar_memory:
-        started = time.perf_counter()
-        reference = columnar_matrix(data, rows, rules)
-        columnar_seconds = time.perf_counter() - started
     identical = same_matrix(matrix, reference)
     del reference
-    print(f"  columnar reference: {columnar_seconds:.1f} s (identical: {identical})", flush=True)
+    print(f"  build_confidence_matrix: {build_seconds:.1f} s (identical: {identical})", flush=True)
     figures = {
         "rows": rows,
-        "interaction_objects": {
-            "what": "numpy columns -> list of Interaction (tz-aware datetime, str kind, int "
-            "ids): the objects training._interactions hands over; a lower bound of the read "
-            "(no database, no driver)",
-            "seconds": round(objects_seconds, 2),
-            **objects_memory.to_dict(),
+        "ours_columns": {
+            "what": "ranking.matrix.confidence_from_columns over the interactions as columns "
+            "(what training._interaction_columns reads): np.unique for the id maps, weights "
+            "and decay by kind index, grouping by pair, two CSR matrices",
+            "seconds": round(columns_seconds, 2),
+            **columns_memory.to_dict(),
         },
-        "build_confidence_matrix": {
-            "what": "ranking.matrix.build_confidence_matrix(list of Interaction, rules, now): "
-            "id maps, per-row Python loops, numpy grouping, two CSR matrices",
-            "seconds": round(build_seconds, 2),
-            **build_memory.to_dict(),
-        },
-        "ours_objects_plus_build_seconds": round(objects_seconds + build_seconds, 2),
-        "columnar_reference": {
-            "what": "NOT our path: the same matrix from numpy columns (np.unique for the id "
-            "maps, vectorised weights and decay, the same grouping); shows what a columnar "
-            "read + build could cost",
-            "seconds": round(columnar_seconds, 2),
+        "objects_before": {
+            "what": "the path training took before: numpy columns -> list of Interaction "
+            "(tz-aware datetime, str kind, int ids) -> build_confidence_matrix (which still "
+            "builds one learner's row when serving); a lower bound of that read (no database)",
+            "interaction_objects_seconds": round(objects_seconds, 2),
+            "interaction_objects_memory": objects_memory.to_dict(),
+            "build_confidence_matrix_seconds": round(build_seconds, 2),
+            "build_confidence_matrix_memory": build_memory.to_dict(),
+            "seconds": round(objects_seconds + build_seconds, 2),
             "identical_to_ours": identical,
-            **columnar_memory.to_dict(),
         },
+        "ratio_objects_over_columns": round((objects_seconds + build_seconds) / columns_seconds, 1),
     }
     return matrix, figures
 
 
 def sql_read(data: Data, rows: int, work: Path) -> dict:
-    """training._interactions over a SQLite read model of the first `rows` interactions."""
+    """training._interaction_columns over a SQLite read model of the first `rows`
+    interactions."""
     from sqlalchemy import insert
 
     from services import load
@@ -197,14 +196,14 @@ def sql_read(data: Data, rows: int, work: Path) -> dict:
                 session.execute(insert(InteractionView), batch)
         with watched() as memory, database.session_scope() as session:
             started = time.perf_counter()
-            read = training._interactions(session)
+            read = training._interaction_columns(session)
             seconds = time.perf_counter() - started
         assert len(read) == rows
     finally:
         database.dispose()
     return {
-        "what": "training._interactions(session) on SQLite (file on local disk, warm page "
-        "cache): SELECT every InteractionView row -> Interaction objects",
+        "what": "training._interaction_columns(session) on SQLite (file on local disk, warm "
+        "page cache): SELECT every InteractionView row, in chunks, into numpy columns",
         "rows": rows,
         "seconds": round(seconds, 2),
         "rows_per_second": round(rows / seconds),
@@ -317,20 +316,23 @@ def quiet_summary(runs: list[dict]) -> dict:
 
 def table(results: dict) -> str:
     build = results["matrix_build"]
-    runs = results["runs"]
+    runs = results.get("runs", [])
+    before = build["objects_before"]
     lines = [
         f"{'':<34}{'seconds':>10}{'peak RSS +MB':>14}",
-        f"{'Interaction objects':<34}{build['interaction_objects']['seconds']:>10}"
-        f"{build['interaction_objects']['rss_peak_delta_mb']:>14}",
-        f"{'build_confidence_matrix':<34}{build['build_confidence_matrix']['seconds']:>10}"
-        f"{build['build_confidence_matrix']['rss_peak_delta_mb']:>14}",
-        f"{'(columnar reference, not ours)':<34}{build['columnar_reference']['seconds']:>10}"
-        f"{build['columnar_reference']['rss_peak_delta_mb']:>14}",
+        f"{'ours: confidence_from_columns':<34}{build['ours_columns']['seconds']:>10}"
+        f"{build['ours_columns']['rss_peak_delta_mb']:>14}",
+        f"{'before: Interaction objects':<34}{before['interaction_objects_seconds']:>10}"
+        f"{before['interaction_objects_memory']['rss_peak_delta_mb']:>14}",
+        f"{'before: build_confidence_matrix':<34}{before['build_confidence_matrix_seconds']:>10}"
+        f"{before['build_confidence_matrix_memory']['rss_peak_delta_mb']:>14}",
     ]
     if "sql_read" in results:
         read = results["sql_read"]
         lines.append(f"{'SQL read ' + format(read['rows'], ',') + ' rows':<34}"
                      f"{read['seconds']:>10}{read['rss_peak_delta_mb']:>14}")  # fmt: skip
+    if "summary" not in results:  # --build-only
+        return "\n".join(lines)
     header = f"{'round':<34}{'seconds':>10}{'peak RSS +MB':>14}{'CPU s':>9}{'others CPU s':>14}"
     lines += ["", header]
     for run in runs:
@@ -383,12 +385,10 @@ def run(args: argparse.Namespace, results: dict, save: Callable[[], None]) -> No
         scale = len(data) / rows
         build["extrapolated_to_full_size"] = {
             "what": f"EXTRAPOLATED linearly x{scale:.2f} from {rows:,} rows, not measured",
-            "interaction_objects_seconds": round(build["interaction_objects"]["seconds"] * scale),
-            "build_confidence_matrix_seconds": round(
-                build["build_confidence_matrix"]["seconds"] * scale
-            ),
+            "ours_columns_seconds": round(build["ours_columns"]["seconds"] * scale),
+            "objects_before_seconds": round(build["objects_before"]["seconds"] * scale),
         }
-        matrix = columnar_matrix(data, len(data), rules)  # identical result, as checked above
+        matrix = columnar_matrix(data, len(data), rules)
     results["matrix_build"] = build
     results["data"]["matrix"] = {
         "learners": len(matrix.learners),
@@ -412,6 +412,10 @@ def run(args: argparse.Namespace, results: dict, save: Callable[[], None]) -> No
         save()
     del data
     gc.collect()
+    if args.build_only:
+        results["complete"] = True
+        results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        return
 
     split = training._hold_out(matrix)
     started = time.perf_counter()
@@ -514,6 +518,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--sql-rows", type=int, default=1_000_000, help="rows in the SQLite read test (0 = skip)"
+    )
+    parser.add_argument(
+        "--build-only",
+        action="store_true",
+        help="stop after the matrix build and the SQL read (no fits)",
     )
     parser.add_argument("--output", type=Path, default=RESULTS / "recommender_training.json")
     args = parser.parse_args()

@@ -34,14 +34,13 @@ from pathlib import Path
 import implicit
 import numpy as np
 import scipy
-from scipy.sparse import csr_matrix
 from threadpoolctl import threadpool_info
 
 from services.recommender.ranking.matrix import (
-    SECONDS_PER_DAY,
     ConfidenceMatrix,
     ConfidenceRules,
-    IdMap,
+    InteractionColumns,
+    confidence_from_columns,
 )
 
 NOW = datetime(2026, 9, 1, tzinfo=UTC)
@@ -143,46 +142,16 @@ def generate(learners: int, courses: int, interactions: int, seed: int) -> Data:
     )
 
 
+def interaction_columns(data: Data, rows: int) -> InteractionColumns:
+    """The first `rows` interactions as the columns training reads (views, no copies)."""
+    return InteractionColumns(
+        data.learner[:rows], data.course[:rows], data.kind[:rows], KINDS, data.timestamp[:rows]
+    )
+
+
 def columnar_matrix(data: Data, rows: int, rules: ConfidenceRules) -> ConfidenceMatrix:
-    """The same matrix as build_confidence_matrix at `NOW`, from columns (a reference, not the
-    service's path): the first `rows` interactions."""
-
-    def first_seen(ids: np.ndarray) -> tuple[np.ndarray, IdMap]:
-        unique, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
-        order = np.argsort(first, kind="stable")
-        rank = np.empty(len(unique), np.int64)
-        rank[order] = np.arange(len(unique))
-        return rank[inverse], IdMap(unique[order].tolist())
-
-    learner_rows, learners = first_seen(data.learner[:rows])
-    course_cols, courses = first_seen(data.course[:rows])
-    shape = (len(learners), len(courses))
-    kind = data.kind[:rows]
-    weight = np.array([rules.weights.get(k, 0.0) for k in KINDS])[kind]
-    negative = np.array([k in rules.negative_kinds for k in KINDS])[kind]
-    seconds = (NOW.timestamp() - data.timestamp[:rows]).astype(np.float64)
-    decayed = weight * rules.decay(seconds / SECONDS_PER_DAY)
-    pair = learner_rows * shape[1] + course_cols
-    order = np.lexsort((-seconds, pair))
-    pair, decayed, negative = pair[order], decayed[order], negative[order]
-    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
-    ends = np.r_[starts[1:], len(pair)] - 1
-    strongest = np.maximum.reduceat(decayed, starts)
-    latest_negative = negative[ends]
-    unique_pairs = pair[starts]
-
-    def as_csr(keys: np.ndarray, values: np.ndarray) -> csr_matrix:
-        matrix = csr_matrix(
-            (values.astype(np.float32), (keys // shape[1], keys % shape[1])), shape=shape
-        )
-        matrix.eliminate_zeros()
-        matrix.sort_indices()
-        return matrix
-
-    keep = ~latest_negative & (strongest > 0)
-    confidence = as_csr(unique_pairs[keep], strongest[keep])
-    exclusions = as_csr(unique_pairs[latest_negative], np.ones(latest_negative.sum(), np.float32))
-    return ConfidenceMatrix(confidence, exclusions, learners, courses)
+    """The matrix training builds from the first `rows` interactions at `NOW`."""
+    return confidence_from_columns(interaction_columns(data, rows), rules, NOW)
 
 
 # --- memory and CPU ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from services.recommender.model_store import ModelStore, ModelVersion
@@ -34,11 +34,13 @@ from services.recommender.ranking.matrix import (
     ConfidenceMatrix,
     ConfidenceRules,
     IdMap,
-    Interaction,
-    build_confidence_matrix,
+    InteractionColumns,
+    confidence_from_columns,
 )
 from services.recommender.ranking.persistence import COURSES, LEARNERS, save_ranker, save_signals
+from shared.db import epoch_seconds
 from shared.events import utcnow
+from shared.events.profile import INTERACTION_KINDS
 
 POPULARITY = RankerParams(kind="popularity")
 #: Learners with a held-out course, scored for a version's metrics: enough for a stable
@@ -79,7 +81,9 @@ def train_version(
     progress("reading")
     last_interaction = session.scalar(select(func.max(InteractionView.interaction_id)))
     learners, courses = _serving_id_maps(store)
-    matrix = build_confidence_matrix(_interactions(session), run.rules, now, learners, courses)
+    matrix = confidence_from_columns(
+        _interaction_columns(session), run.rules, now, learners, courses
+    )
     snapshot = {"last_interaction_id": last_interaction or 0}
     segments = _occupations(session)
     return fit_version(matrix, store, run, now, snapshot, progress, segments)
@@ -207,16 +211,44 @@ def _occupations(session: Session) -> dict[int, str]:
     }
 
 
-def _interactions(session: Session) -> list[Interaction]:
-    rows = session.execute(
-        select(
-            InteractionView.learner_id,
-            InteractionView.course_id,
-            InteractionView.kind,
-            InteractionView.occurred_at,
-        )
+#: Rows fetched per round trip and turned into column chunks at a time.
+READ_CHUNK = 200_000
+
+
+def _interaction_columns(session: Session) -> InteractionColumns:
+    """Every interaction of the read model as columns, read in chunks of plain numbers (kind as
+    its index in `INTERACTION_KINDS`, time as epoch seconds, both computed by the database):
+    no object per interaction outlives its chunk (20 M `Interaction` objects took several
+    GB), and Core rows, not ORM ones (whose per-row bookkeeping cost more than the read)."""
+    kind_index = case(
+        {kind: index for index, kind in enumerate(INTERACTION_KINDS)},
+        value=InteractionView.kind,
+        else_=-1,
     )
-    return [Interaction(*row) for row in rows]
+    statement = select(
+        InteractionView.learner_id,
+        InteractionView.course_id,
+        kind_index,
+        epoch_seconds(InteractionView.occurred_at),
+    ).execution_options(yield_per=READ_CHUNK)
+    chunks = [  # tuples first: numpy probes a Row for array interfaces, one KeyError each
+        np.array(list(map(tuple, rows)), dtype=np.float64).reshape(-1, 4)
+        for rows in session.connection().execute(statement).partitions()
+    ]
+    table = np.concatenate(chunks) if chunks else np.zeros((0, 4), dtype=np.float64)
+    kinds = table[:, 2].astype(np.int64)
+    if (kinds < 0).any():
+        unknown = session.scalars(
+            select(InteractionView.kind).where(InteractionView.kind.not_in(INTERACTION_KINDS))
+        ).first()
+        raise ValueError(f"unknown interaction kinds: [{unknown!r}]")
+    return InteractionColumns(
+        learner_ids=table[:, 0].astype(np.int64),
+        course_ids=table[:, 1].astype(np.int64),
+        kinds=kinds,
+        kind_names=INTERACTION_KINDS,
+        timestamps=np.ascontiguousarray(table[:, 3]),
+    )
 
 
 def _serving_id_maps(store: ModelStore) -> tuple[IdMap | None, IdMap | None]:

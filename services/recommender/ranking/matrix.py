@@ -140,6 +140,39 @@ class ConfidenceMatrix:
     courses: IdMap
 
 
+@dataclass(frozen=True)
+class InteractionColumns:
+    """Interactions as parallel columns, each shape (n,): `learner_ids` and `course_ids`
+    integers, `kinds` integer indices into `kind_names`, `timestamps` seconds since the epoch
+    (UTC).
+
+    The form training reads a whole read model in: at 20 M interactions a list of
+    `Interaction` objects took minutes and several GB before the matrix was even built
+    (bench/results/recommender_training.json)."""
+
+    learner_ids: np.ndarray
+    course_ids: np.ndarray
+    kinds: np.ndarray
+    kind_names: tuple[str, ...]
+    timestamps: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.learner_ids)
+
+    @classmethod
+    def of(cls, interactions: Iterable[Interaction]) -> InteractionColumns:
+        """Columns of `interactions` whose learner and course ids are integers."""
+        rows = list(interactions)
+        names: dict[str, int] = {}
+        return cls(
+            learner_ids=np.array([r.learner_id for r in rows], dtype=np.int64),
+            course_ids=np.array([r.course_id for r in rows], dtype=np.int64),
+            kinds=np.array([names.setdefault(r.kind, len(names)) for r in rows], dtype=np.int64),
+            kind_names=tuple(names),
+            timestamps=np.array([r.occurred_at.timestamp() for r in rows], dtype=np.float64),
+        )
+
+
 def build_confidence_matrix(
     interactions: Iterable[Interaction],
     rules: ConfidenceRules,
@@ -147,7 +180,8 @@ def build_confidence_matrix(
     learners: IdMap | None = None,
     courses: IdMap | None = None,
 ) -> ConfidenceMatrix:
-    """Interactions -> ``ConfidenceMatrix`` at time ``now`` (timezone-aware).
+    """Interactions -> ``ConfidenceMatrix`` at time ``now`` (timezone-aware), for a few
+    objects (one learner's history); `confidence_from_columns` builds from columns.
 
     ``learners``/``courses`` from the previous version keep their rows/columns; they are not
     modified (extended copies are returned). An unknown kind raises ValueError.
@@ -156,24 +190,84 @@ def build_confidence_matrix(
     learner_map = (learners or IdMap()).extended(r.learner_id for r in rows)
     course_map = (courses or IdMap()).extended(r.course_id for r in rows)
     shape = (len(learner_map), len(course_map))
-    if not rows:
-        empty = csr_matrix(shape, dtype=np.float32)
-        return ConfidenceMatrix(empty, empty.copy(), learner_map, course_map)
+    _check_kinds({r.kind for r in rows}, rules)
+    seconds = np.array([(now - r.occurred_at).total_seconds() for r in rows])
+    negative = np.array([r.kind in rules.negative_kinds for r in rows], dtype=bool)
+    weight = np.array([rules.weights.get(r.kind, 0.0) for r in rows])
+    confidence, exclusions = _pair_matrices(
+        learner_map.indices(r.learner_id for r in rows),
+        course_map.indices(r.course_id for r in rows),
+        weight * rules.decay(seconds / SECONDS_PER_DAY),
+        negative,
+        seconds,
+        shape,
+    )
+    return ConfidenceMatrix(confidence, exclusions, learner_map, course_map)
 
-    unknown = {r.kind for r in rows} - set(rules.weights) - rules.negative_kinds
+
+def confidence_from_columns(
+    columns: InteractionColumns,
+    rules: ConfidenceRules,
+    now: datetime,
+    learners: IdMap | None = None,
+    courses: IdMap | None = None,
+) -> ConfidenceMatrix:
+    """The same matrix as `build_confidence_matrix` over the same interactions, from columns:
+    id maps from the unique ids (new ids appended in first-seen order, as the object path
+    does), weights and decay by kind index; no Python work per interaction."""
+    learner_map, learner_rows = _first_seen(columns.learner_ids, learners)
+    course_map, course_cols = _first_seen(columns.course_ids, courses)
+    shape = (len(learner_map), len(course_map))
+    names = columns.kind_names
+    _check_kinds({names[k] for k in np.unique(columns.kinds).tolist()}, rules)
+    weight = np.array([rules.weights.get(k, 0.0) for k in names], dtype=np.float64)
+    negative = np.array([k in rules.negative_kinds for k in names], dtype=bool)
+    seconds = now.timestamp() - columns.timestamps.astype(np.float64)
+    confidence, exclusions = _pair_matrices(
+        learner_rows,
+        course_cols,
+        weight[columns.kinds] * rules.decay(seconds / SECONDS_PER_DAY),
+        negative[columns.kinds],
+        seconds,
+        shape,
+    )
+    return ConfidenceMatrix(confidence, exclusions, learner_map, course_map)
+
+
+def _check_kinds(kinds: set[str], rules: ConfidenceRules) -> None:
+    unknown = kinds - set(rules.weights) - rules.negative_kinds
     if unknown:
         raise ValueError(f"unknown interaction kinds: {sorted(unknown)}")
-    learner_rows = learner_map.indices(r.learner_id for r in rows)
-    course_cols = course_map.indices(r.course_id for r in rows)
-    seconds = np.array([(now - r.occurred_at).total_seconds() for r in rows])
-    negative = np.array([r.kind in rules.negative_kinds for r in rows])
-    weight = np.array([rules.weights.get(r.kind, 0.0) for r in rows])
-    decayed = weight * rules.decay(seconds / SECONDS_PER_DAY)
-    timestamps = -seconds  # larger = later
 
+
+def _first_seen(ids: np.ndarray, known: IdMap | None) -> tuple[IdMap, np.ndarray]:
+    """`known` extended with `ids` (n,) in first-seen order, and each id's index (n,) int64:
+    the dictionary work is per distinct id, not per interaction."""
+    if not len(ids):
+        return (known or IdMap()).extended(()), np.zeros(0, dtype=np.int64)
+    unique, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    in_order = unique[np.argsort(first, kind="stable")]
+    mapping = (known or IdMap()).extended(in_order.tolist())
+    return mapping, mapping.indices(unique.tolist())[inverse.reshape(-1)]
+
+
+def _pair_matrices(
+    learner_rows: np.ndarray,
+    course_cols: np.ndarray,
+    decayed: np.ndarray,
+    negative: np.ndarray,
+    seconds: np.ndarray,
+    shape: tuple[int, int],
+) -> tuple[csr_matrix, csr_matrix]:
+    """Per (learner, course) pair of interactions, each (n,): the confidence matrix (the
+    strongest decayed weight, unless the pair's latest interaction is negative) and the
+    exclusion matrix (1.0 where it is), both `shape` float32 CSR."""
+    if not len(learner_rows):
+        empty = csr_matrix(shape, dtype=np.float32)
+        return empty, empty.copy()
     # group by pair; within a pair, order by time so the last element is the latest event
-    pair = learner_rows * shape[1] + course_cols
-    order = np.lexsort((timestamps, pair))
+    pair = learner_rows.astype(np.int64) * shape[1] + course_cols
+    order = np.lexsort((-seconds, pair))
     pair, decayed, negative = pair[order], decayed[order], negative[order]
     starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
     ends = np.r_[starts[1:], len(pair)] - 1
@@ -194,7 +288,7 @@ def build_confidence_matrix(
     exclusions = as_csr(
         unique_pairs[latest_negative], np.ones(latest_negative.sum(), dtype=np.float32)
     )
-    return ConfidenceMatrix(confidence, exclusions, learner_map, course_map)
+    return confidence, exclusions
 
 
 def with_shape(matrix: csr_matrix, n_rows: int, n_columns: int) -> csr_matrix:

@@ -13,8 +13,19 @@ from click.testing import CliRunner
 from services.recommender import read_model
 from services.recommender.model_store import ModelStore
 from services.recommender.ranking.algorithms import RankerParams
+from services.recommender.ranking.matrix import (
+    ConfidenceRules,
+    Interaction,
+    build_confidence_matrix,
+    confidence_from_columns,
+)
 from services.recommender.ranking.persistence import load_ranker
-from services.recommender.training import NothingToTrain, TrainingRun, train_version
+from services.recommender.training import (
+    NothingToTrain,
+    TrainingRun,
+    _interaction_columns,
+    train_version,
+)
 from shared.cli import main
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
@@ -137,3 +148,28 @@ def test_get_models_lists_the_versions_and_the_serving_one(
     ]
     assert answer.json[0]["counts"]["learners"] == 30
     app.extensions["routeways.db"].dispose()
+
+
+def test_training_reads_the_read_model_as_the_same_matrix_the_objects_make(recommender_db):
+    """Columns read with the database's epoch seconds and kind indices build the matrix the
+    interactions as objects build, microseconds, negatives and all."""
+    kinds = ["viewed", "saved", "enrolled", "dismissed", "completed", "not-interested"]
+    rng = np.random.default_rng(3)
+    made = []
+    with recommender_db.session_scope() as session:
+        for interaction_id in range(1, 401):
+            learner, course = int(rng.integers(1, 15)), 100 + int(rng.integers(0, 12))
+            kind = kinds[int(rng.integers(len(kinds)))]
+            at = NOW - timedelta(days=float(rng.uniform(0, 300)), microseconds=interaction_id)
+            read_model.record_interaction(session, interaction_id, learner, course, kind, at)
+            made.append(Interaction(learner, course, kind, at))
+    with recommender_db.session_scope() as session:
+        columns = _interaction_columns(session)
+
+    assert np.allclose(columns.timestamps, [i.occurred_at.timestamp() for i in made], atol=1e-3)
+    read = confidence_from_columns(columns, ConfidenceRules(), NOW)
+    objects = build_confidence_matrix(made, ConfidenceRules(), NOW)
+    assert read.learners.to_list() == objects.learners.to_list()
+    assert read.courses.to_list() == objects.courses.to_list()
+    assert (read.confidence != objects.confidence).nnz == 0
+    assert (read.exclusions != objects.exclusions).nnz == 0

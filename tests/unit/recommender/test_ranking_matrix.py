@@ -9,7 +9,9 @@ from services.recommender.ranking.matrix import (
     ConfidenceRules,
     IdMap,
     Interaction,
+    InteractionColumns,
     build_confidence_matrix,
+    confidence_from_columns,
 )
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -110,3 +112,54 @@ def test_id_map_round_trips_and_pads_missing_slots():
     assert ids.ids([1, -1]) == ["y", None]
     with pytest.raises(KeyError):
         ids.index("nobody")
+
+
+KINDS = ("completed", "enrolled", "applied", "saved", "viewed", "email-click", "dismissed",
+         "not-interested")  # fmt: skip
+
+
+def random_interactions(rng: np.random.Generator, n: int) -> list[Interaction]:
+    """Few learners and courses, so pairs repeat and their latest kinds decide exclusions."""
+    return [
+        Interaction(int(rng.integers(1, 40)), int(rng.integers(100, 130)),
+                    KINDS[rng.integers(len(KINDS))], at(float(rng.uniform(0, 400))))
+        for _ in range(n)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_columns_build_the_same_matrix_and_id_maps_as_objects(seed):
+    rng = np.random.default_rng(seed)
+    interactions = random_interactions(rng, 600)
+    earlier_learners, earlier_courses = IdMap([7, 999, 3]), IdMap([115, 5000])
+    rules = ConfidenceRules()
+
+    objects = build_confidence_matrix(interactions, rules, NOW, earlier_learners, earlier_courses)
+    columns = confidence_from_columns(
+        InteractionColumns.of(interactions), rules, NOW, earlier_learners, earlier_courses
+    )
+
+    assert columns.learners.to_list() == objects.learners.to_list()
+    assert columns.courses.to_list() == objects.courses.to_list()
+    for ours, theirs in ((columns.confidence, objects.confidence),
+                         (columns.exclusions, objects.exclusions)):  # fmt: skip
+        assert ours.shape == theirs.shape
+        assert np.array_equal(ours.indptr, theirs.indptr)
+        assert np.array_equal(ours.indices, theirs.indices)
+        assert np.allclose(ours.data, theirs.data, rtol=1e-6)
+    assert earlier_learners.to_list() == [7, 999, 3]  # extended copies, never the maps given
+
+
+def test_no_interactions_give_empty_matrices_over_the_earlier_maps():
+    empty = InteractionColumns.of([])
+    built = confidence_from_columns(empty, ConfidenceRules(), NOW, IdMap([1, 2]), IdMap([9]))
+
+    assert built.confidence.shape == (2, 1)
+    assert built.confidence.nnz == 0
+    assert built.exclusions.nnz == 0
+
+
+def test_columns_with_an_unknown_kind_are_refused():
+    columns = InteractionColumns.of([Interaction(1, 2, "teleported", at(1))])
+    with pytest.raises(ValueError, match="teleported"):
+        confidence_from_columns(columns, ConfidenceRules(), NOW)
