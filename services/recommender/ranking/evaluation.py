@@ -123,6 +123,7 @@ class Evaluation:
     ratio: RatioInterval | None
     exposure: list[dict] = field(default_factory=list)
     hybrid: HybridSummary | None = None
+    exposure_k: int = 0
 
     def model(self, name: str) -> ModelResult:
         return next(m for m in self.models if m.name == name)
@@ -431,7 +432,7 @@ def evaluate(
 
     exposure = []
     if default in names:
-        exposure = exposure_table(split, rows, results[names.index(default)].top)
+        exposure = exposure_table(split, rows, results[names.index(default)].top[:, :EXPOSURE_K])
     hybrid = None
     hybrid_params = models.get(HYBRID)
     if isinstance(hybrid_params, HybridParams) and signals is not None:
@@ -457,30 +458,45 @@ def evaluate(
         ratio=ratio_of(default, POPULARITY),
         exposure=exposure,
         hybrid=hybrid,
+        exposure_k=EXPOSURE_K if exposure else 0,
     )
+
+
+#: Exposure is measured on the first recommendations, what a digest and the console lead with:
+#: at 10 of OULAD's 22 courses nearly every learner is shown nearly every course group, and the
+#: table could not show a group being steered apart.
+EXPOSURE_K = 3
 
 
 def exposure_table(split: Split, rows: np.ndarray, top: np.ndarray) -> list[dict]:
     """Per learner group and course group: the group's share of the recommendations of that
-    course group, against its base rate (its share of the learners scored).
+    course group, against its base rate (its share of the learners scored) and against its
+    share of the held-out courses of that group (what such learners went on to take).
 
-    ``top``: (t, n) recommended columns of learners ``rows``. A ratio of 1.0 means the group
-    is shown that kind of course in proportion to its size.
+    ``top``: (t, k) recommended columns of learners ``rows`` (-1: an empty slot). A ratio of
+    1.0 means the group is shown that kind of course in proportion to its size; a
+    ``vs_held_out`` of 1.0, in proportion to what the group chose next, so a ratio far from
+    1.0 with ``vs_held_out`` near 1.0 follows the learners' own choices rather than steering.
     """
     table = []
     shown = top >= 0
+    held = split.test[rows].tocoo()
     for attribute, labels in split.learner_groups.items():
         learner_labels = np.asarray(labels)[rows]
         for course_attribute, course_labels in split.course_groups.items():
             course_labels = np.asarray(course_labels)
             rec_labels = np.where(shown, course_labels[np.maximum(top, 0)], None)
+            held_labels = course_labels[held.col]
             for course_group in sorted(set(course_labels.tolist())):
                 in_course_group = shown & (rec_labels == course_group)
                 total = in_course_group.sum()
+                held_in_group = held_labels == course_group
                 for group in sorted(set(learner_labels.tolist())):
                     mine = learner_labels == group
                     base = float(mine.mean())
                     share = float(in_course_group[mine].sum() / total) if total else 0.0
+                    held_mine = held_in_group & (learner_labels[held.row] == group)
+                    chose = held_mine.sum() / held_in_group.sum() if held_in_group.any() else 0.0
                     table.append(
                         {
                             "attribute": attribute,
@@ -490,6 +506,8 @@ def exposure_table(split: Split, rows: np.ndarray, top: np.ndarray) -> list[dict
                             "base_rate": base,
                             "share": share,
                             "ratio": share / base if base else float("nan"),
+                            "held_out_share": float(chose),
+                            "vs_held_out": share / chose if chose else float("nan"),
                         }
                     )
     return table

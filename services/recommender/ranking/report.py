@@ -6,6 +6,8 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
+
 from services.recommender.ranking.evaluation import (
     DEFAULT,
     HYBRID,
@@ -48,10 +50,19 @@ def _plots(evaluation: Evaluation, out: Path, stem: str) -> list[str]:
             evaluation.exposure
         )
         labels = [f"{r['attribute']}={r['group']} / {r['course_group']}" for r in rows]
-        fig, ax = plt.subplots(figsize=(9, 0.28 * len(rows) + 1.5))
-        ax.barh(labels, [r["ratio"] for r in rows], color="#5a8f5a")
+        fig, ax = plt.subplots(figsize=(9, 0.36 * len(rows) + 1.5))
+        at = np.arange(len(rows))
+        ax.barh(at - 0.2, [r["ratio"] for r in rows], height=0.4, color="#5a8f5a",
+                label="against the group's size")  # fmt: skip
+        ax.barh(at + 0.2, [r.get("vs_held_out", np.nan) for r in rows], height=0.4,
+                color="#3b5b9a", label="against what the group took next")  # fmt: skip
+        ax.set_yticks(at, labels)
+        ax.legend(loc="lower right")
         ax.axvline(1.0, color="black", linewidth=0.8)
-        ax.set_xlabel("share of recommendations / base rate (1.0 = proportional)")
+        ax.set_xlabel(
+            f"share of the first {evaluation.exposure_k} recommendations / base rate"
+            " (1.0 = proportional)"
+        )
         ax.invert_yaxis()
         fig.tight_layout()
         files.append(f"{stem}-exposure.png")
@@ -111,16 +122,22 @@ def write_report(evaluation: Evaluation, out: Path, command: str) -> Path:
         lines += [
             "## Exposure by learner group",
             "",
-            "Share of the default model's recommendations of each course group that goes to "
-            "each learner group, against the group's share of the learners scored (ratio 1.0 = "
-            "shown in proportion).",
+            f"Share of the default model's first {evaluation.exposure_k} recommendations of "
+            "each course group that goes to each learner group, against the group's share of "
+            "the learners scored (ratio 1.0 = shown in proportion), and against its share of "
+            "the held-out courses of that group, what such learners went on to take (a ratio "
+            "far from 1.0 with *vs held-out* near 1.0 follows the learners' own choices rather "
+            "than steering them).",
             "",
-            "| learner attribute | group | course group | base rate | share | ratio |",
-            "| --- | --- | --- | ---: | ---: | ---: |",
+            "| learner attribute | group | course group | base rate | share | ratio "
+            "| held-out share | vs held-out |",
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
         ]
         lines += [
             f"| {e['attribute']} | {e['group']} | {e['course_attribute']}={e['course_group']} "
-            f"| {e['base_rate']:.3f} | {e['share']:.3f} | {e['ratio']:.2f} |"
+            f"| {e['base_rate']:.3f} | {e['share']:.3f} | {e['ratio']:.2f} "
+            f"| {e.get('held_out_share', float('nan')):.3f} "
+            f"| {e.get('vs_held_out', float('nan')):.2f} |"
             for e in evaluation.exposure
         ]
         lines.append("")
