@@ -267,7 +267,9 @@ class Learner:
                     InteractionView.course_id,
                     InteractionView.kind,
                     InteractionView.occurred_at,
-                ).where(InteractionView.learner_id == learner_id)
+                )
+                .where(InteractionView.learner_id == learner_id)
+                .order_by(InteractionView.interaction_id)  # a defined order: sums follow it
             )
         )
         attributes = dict(view.attributes or {})
@@ -341,8 +343,14 @@ def _best(
         width = len(rows)
 
 
-def _limits(session: Session, learner: Learner, ask: Request) -> LearnerLimits:
-    """The learner's limits, narrowed by the request (never widened)."""
+def _limits(
+    session: Session,
+    learner: Learner,
+    ask: Request,
+    centroids: dict[str | None, tuple[float, float] | None] | None = None,
+) -> LearnerLimits:
+    """The learner's limits, narrowed by the request (never widened). `centroids`: district
+    centroids already read (filled here), so a batch reads each district once."""
     constraints = dict(learner.attributes.get("constraints") or {})
     if ask.max_km is not None:
         own = constraints.get("max_travel_km")
@@ -352,7 +360,13 @@ def _limits(session: Session, learner: Learner, ask: Request) -> LearnerLimits:
         if own_modes and ask.mode not in own_modes:
             raise NoCourseFits(f"the learner does not take {ask.mode} courses")
         constraints["delivery_modes"] = [ask.mode]
-    centroid = read_model.district_centroid(session, learner.attributes.get("postcode_district"))
+    district = learner.attributes.get("postcode_district")
+    if centroids is None or district not in centroids:
+        centroid = read_model.district_centroid(session, district)
+        if centroids is not None:
+            centroids[district] = centroid
+    else:
+        centroid = centroids[district]
     turned_down = {i.course_id for i in learner.history if i.kind in TURNED_DOWN}
     return LearnerLimits.from_attributes(
         {**learner.attributes, "constraints": constraints}, centroid, turned_down

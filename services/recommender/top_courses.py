@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.recommender import read_model
+from services.recommender import batch_ranking, read_model
 from services.recommender.models import CourseView, LearnerTopCourses, LearnerView, OutboxEvent
 from services.recommender.read_model import PUBLISHED
 from services.recommender.serving import Recommender, Request, UnknownLearner, recommend
@@ -55,6 +55,31 @@ def compute(
         return None
     version = snapshot.model.name if snapshot.model else "popularity"
     return Top(learner_id, [s.course_id for s in top], version)
+
+
+def compute_many(
+    session: Session,
+    recommender: Recommender,
+    learner_ids: list[int],
+    now: datetime,
+    horizon_days: int,
+) -> list[Top | None]:
+    """`compute` for each of `learner_ids`, in that order, with the same answers: the
+    snapshot checked once, the learners read in two queries and shared filters computed once
+    (`batch_ranking`); no reasons are written, the announcement carries ids only. Reads only.
+    """
+    snapshot = recommender.snapshot(session)
+    version = snapshot.model.name if snapshot.model else "popularity"
+    chosen = {
+        ranked.learner.learner_id: ranked.chosen
+        for ranked in batch_ranking.rank_many(
+            session, snapshot, learner_ids, Request(n=TOP_N), now.date(), horizon_days, now
+        )
+    }
+    return [
+        Top(learner_id, chosen[learner_id], version) if learner_id in chosen else None
+        for learner_id in learner_ids
+    ]
 
 
 def record(session: Session, top: Top, cause: str, now: datetime) -> bool:
@@ -114,7 +139,7 @@ def announce_many(
     for learner_batch in chunks(learner_ids, batch):
         now = utcnow()
         with database.read_scope() as session:
-            tops = [compute(session, recommender, lid, now, horizon_days) for lid in learner_batch]
+            tops = compute_many(session, recommender, learner_batch, now, horizon_days)
         with database.session_scope() as session:
             published += sum(record(session, top, cause, now) for top in tops if top is not None)
     return published

@@ -1,0 +1,185 @@
+"""Ranking many learners at once (a retrain's or a course change's announcements), with
+exactly the answers `serving.recommend` gives one learner at a time.
+
+What one learner at a time repeats, a batch does once: the learners' rows and whole histories
+are two queries for the batch (not two per learner), each postcode district's centroid is read
+once, and the hard filters run once per distinct set of limits (`FeasibleByLimits`: learners
+who share level, age band, district, travel, modes, hours, start and budget share the mask;
+each learner's own completed or turned-down courses are then taken out of it). Reasons are
+written only when the caller wants them, for the final top-N. The per-learner scoring itself
+(collaborative, content, blend, diversity) is `serving`'s own functions, so no answer can
+drift: a test compares both paths learner by learner. No Flask or Celery here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.recommender.blend import DEFAULT_BLEND, Blend
+from services.recommender.feasibility import CourseTable, FeasibleCourses, LearnerLimits, feasible
+from services.recommender.models import InteractionView, LearnerView
+from services.recommender.ranking.matrix import Interaction
+from services.recommender.serving import (
+    Learner,
+    NoCourseFits,
+    Request,
+    Snapshot,
+    Suggestion,
+    _best,
+    _components,
+    _goal_features,
+    _limits,
+    _suggestion,
+)
+
+
+def read_learners(session: Session, learner_ids: Iterable[int]) -> dict[int, Learner]:
+    """The learners the read model holds among `learner_ids` (erased or unknown ones are
+    absent), each as `Learner.read` reads them: two queries for all, histories in interaction
+    id order."""
+    ids = sorted(set(learner_ids))
+    if not ids:
+        return {}
+    views = session.scalars(select(LearnerView).where(LearnerView.learner_id.in_(ids)))
+    attributes = {view.learner_id: dict(view.attributes or {}) for view in views}
+    histories: dict[int, list[Interaction]] = {learner_id: [] for learner_id in attributes}
+    last: dict[int, int] = dict.fromkeys(attributes, 0)
+    rows = session.execute(
+        select(
+            InteractionView.learner_id,
+            InteractionView.interaction_id,
+            InteractionView.course_id,
+            InteractionView.kind,
+            InteractionView.occurred_at,
+        )
+        .where(InteractionView.learner_id.in_(list(attributes)))
+        .order_by(InteractionView.learner_id, InteractionView.interaction_id)
+    )
+    for learner_id, interaction_id, course_id, kind, at in rows:
+        histories[learner_id].append(Interaction(learner_id, course_id, kind, at))
+        last[learner_id] = max(last[learner_id], interaction_id)
+    return {
+        learner_id: Learner(
+            learner_id=learner_id,
+            attributes=attributes[learner_id],
+            history=histories[learner_id],
+            last_interaction_id=last[learner_id],
+            occupation=attributes[learner_id].get("occupation_code"),
+        )
+        for learner_id in attributes
+    }
+
+
+class FeasibleByLimits:
+    """`feasible` for many learners over one table and window, computed once per distinct
+    limits (the learner's own excluded courses aside) and kept for the batch."""
+
+    def __init__(self, table: CourseTable, today: date, horizon_days: int) -> None:
+        self.table, self.today, self.horizon_days = table, today, horizon_days
+        self._shared: dict[LearnerLimits, FeasibleCourses] = {}
+
+    def __call__(self, limits: LearnerLimits) -> FeasibleCourses:
+        """The same verdict as `feasible(table, limits, today, horizon_days)`: the shared mask
+        with the learner's excluded courses taken out (a boolean AND, so order is free)."""
+        key = replace(limits, excluded_course_ids=frozenset())
+        shared = self._shared.get(key)
+        if shared is None:
+            shared = feasible(self.table, key, self.today, self.horizon_days)
+            self._shared[key] = shared
+        if not limits.excluded_course_ids:
+            return shared
+        excluded = np.fromiter(limits.excluded_course_ids, dtype=np.int64)
+        mask = shared.mask & ~np.isin(self.table.ids, excluded)
+        return FeasibleCourses(self.table, mask, shared.distance_km, shared.cost_to_learner_pence)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One learner's ranking before reasons: the chosen course ids, best first, and what
+    `serving._suggestion` needs to explain them."""
+
+    learner: Learner
+    chosen: list[int]
+    position: dict[int, int]
+    verdict: FeasibleCourses | None
+    total: np.ndarray
+    components: dict[str, np.ndarray]
+
+
+def rank_many(
+    session: Session,
+    snapshot: Snapshot,
+    learner_ids: Iterable[int],
+    ask: Request,
+    today: date,
+    horizon_days: int,
+    now: datetime,
+    blend: Blend = DEFAULT_BLEND,
+) -> Iterator[Ranked]:
+    """Each known learner of `learner_ids` ranked as `serving.recommend` ranks them (unknown
+    ones skipped), in ascending learner id order."""
+    learners = read_learners(session, learner_ids)
+    index = snapshot.index
+    verdicts = FeasibleByLimits(index.table, today, horizon_days)
+    centroids: dict[str | None, tuple[float, float] | None] = {}
+    empty = np.zeros(0, dtype=np.float32)
+    for learner_id in sorted(learners):
+        learner = learners[learner_id]
+        try:
+            verdict = verdicts(_limits(session, learner, ask, centroids))
+        except NoCourseFits:
+            yield Ranked(learner, [], {}, None, empty, {})
+            continue
+        mask = verdict.mask
+        if ask.route_kind is not None:
+            mask = mask & index.route_kind_mask(ask.route_kind)
+        rows = np.flatnonzero(mask)
+        if len(rows) == 0:
+            yield Ranked(learner, [], {}, verdict, empty, {})
+            continue
+        components = _components(snapshot, learner, rows, ask.n, now, blend)
+        total = blend.total(
+            components["collaborative"],
+            components["content"],
+            components["similar_learners"],
+            components["popularity"],
+        )
+        chosen, position = _best(index, rows, total, ask.n)
+        yield Ranked(learner, chosen, position, verdict, total, components)
+
+
+def recommend_many(
+    session: Session,
+    snapshot: Snapshot,
+    learner_ids: Iterable[int],
+    ask: Request,
+    today: date,
+    horizon_days: int,
+    now: datetime,
+    blend: Blend = DEFAULT_BLEND,
+) -> dict[int, list[Suggestion]]:
+    """`serving.recommend` for every known learner of `learner_ids`, by learner id, with
+    scores and reasons (reasons only for the chosen courses)."""
+    answers: dict[int, list[Suggestion]] = {}
+    for ranked in rank_many(session, snapshot, learner_ids, ask, today, horizon_days, now, blend):
+        goals = _goal_features(ranked.learner.attributes)
+        answers[ranked.learner.learner_id] = [
+            _suggestion(
+                snapshot,
+                ranked.verdict,
+                course_id,
+                ranked.position[course_id],
+                ranked.total,
+                ranked.components,
+                goals,
+            )
+            for course_id in ranked.chosen
+            if ranked.verdict is not None
+        ]
+    return answers
