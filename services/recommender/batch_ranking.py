@@ -5,9 +5,10 @@ What one learner at a time repeats, a batch does once: the learners' rows and wh
 are two queries for the batch (not two per learner), each postcode district's centroid is read
 once, and the hard filters run once per distinct set of limits (`FeasibleByLimits`: learners
 who share level, age band, district, travel, modes, hours, start and budget share the mask;
-each learner's own completed or turned-down courses are then taken out of it). Reasons are
-written only when the caller wants them, for the final top-N. The per-learner scoring itself
-(collaborative, content, blend, diversity) is `serving`'s own functions, so no answer can
+each learner's own completed or turned-down courses are then taken out of it), and within that
+each district's distances, each start window, modes and funding once (`FilterParts`). Reasons
+are written only when the caller wants them, for the final top-N. The per-learner scoring
+itself (collaborative, content, blend, diversity) is `serving`'s own functions, so no answer can
 drift: a test compares both paths learner by learner. No Flask or Celery here.
 """
 
@@ -22,7 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.recommender.blend import DEFAULT_BLEND, Blend
-from services.recommender.feasibility import CourseTable, FeasibleCourses, LearnerLimits, feasible
+from services.recommender.feasibility import (
+    CourseTable,
+    FeasibleCourses,
+    FilterParts,
+    LearnerLimits,
+    feasible,
+)
 from services.recommender.models import InteractionView, LearnerView
 from services.recommender.ranking.matrix import Interaction
 from services.recommender.serving import (
@@ -82,6 +89,7 @@ class FeasibleByLimits:
 
     def __init__(self, table: CourseTable, today: date, horizon_days: int) -> None:
         self.table, self.today, self.horizon_days = table, today, horizon_days
+        self.parts = FilterParts(table)
         self._shared: dict[LearnerLimits, FeasibleCourses] = {}
 
     def __call__(self, limits: LearnerLimits) -> FeasibleCourses:
@@ -90,7 +98,7 @@ class FeasibleByLimits:
         key = replace(limits, excluded_course_ids=frozenset())
         shared = self._shared.get(key)
         if shared is None:
-            shared = feasible(self.table, key, self.today, self.horizon_days)
+            shared = feasible(self.table, key, self.today, self.horizon_days, self.parts)
             self._shared[key] = shared
         if not limits.excluded_course_ids:
             return shared

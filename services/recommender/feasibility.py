@@ -42,7 +42,7 @@ operations, per request; both follow the same rules, which a test checks course 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -377,25 +377,75 @@ class FeasibleCourses:
         return self.table.ids[self.mask]
 
 
+class FilterParts:
+    """The parts of `feasible` that each depend on one or two limits, for one `table`:
+    distances from a centroid, the start-window mask, the delivery-modes mask, the costs after
+    funding for an age band and level. Kept (read-only) once computed, so learners sharing a
+    district, window, modes or funding share them: a batch of learners computes each once
+    (distances alone are half of `feasible`). A fresh one per call keeps nothing."""
+
+    def __init__(self, table: CourseTable) -> None:
+        self.table = table
+        self._kept: dict[tuple, np.ndarray] = {}
+
+    def _keep(self, key: tuple, make: Callable[[], np.ndarray]) -> np.ndarray:
+        value = self._kept.get(key)
+        if value is None:
+            value = make()
+            value.setflags(write=False)
+            self._kept[key] = value
+        return value
+
+    def distances(self, centroid: tuple[float, float] | None) -> np.ndarray:
+        """float64 (n,): `_distances` from `centroid`."""
+        return self._keep(("km", centroid), lambda: _distances(self.table, centroid))
+
+    def starts_between(self, first: date, last: date) -> np.ndarray:
+        """bool (n,): roll-on, or a start date from `first` to `last`."""
+
+        def make() -> np.ndarray:
+            starts = self.table.starts
+            in_window = (starts >= (first - _EPOCH).days) & (starts <= (last - _EPOCH).days)
+            return self.table.any_time | in_window.any(axis=1)
+
+        return self._keep(("window", first, last), make)
+
+    def taught_in(self, modes: frozenset[str]) -> np.ndarray:
+        """bool (n,): a delivery mode among `modes`."""
+
+        def make() -> np.ndarray:
+            codes = [DELIVERY_MODES.index(m) for m in modes if m in DELIVERY_MODES]
+            return np.isin(self.table.mode, np.asarray(codes, dtype=np.int8))
+
+        return self._keep(("modes", modes), make)
+
+    def costs(self, age_band: str | None, learner_level: int | None) -> np.ndarray:
+        """int64 (n,): `_costs_to_learner` for the age band and level."""
+        return self._keep(
+            ("cost", age_band, learner_level),
+            lambda: _costs_to_learner(self.table, age_band, learner_level),
+        )
+
+
 def feasible(
     table: CourseTable,
     learner: LearnerLimits,
     today: date,
     horizon_days: int = DEFAULT_HORIZON_DAYS,
+    parts: FilterParts | None = None,
 ) -> FeasibleCourses:
     """Every hard filter over every course of `table` for one learner, as vector operations
-    (the same rules as `check_course`)."""
+    (the same rules as `check_course`). `parts`: shared parts kept for `table` across
+    learners (a batch's), or None to compute each here."""
+    parts = FilterParts(table) if parts is None else parts
     mask = table.open.copy()
     if learner.excluded_course_ids:
         excluded = np.fromiter(learner.excluded_course_ids, dtype=np.int64)
         mask &= ~np.isin(table.ids, excluded)
 
-    first, last = learner.window(today, horizon_days)
-    starts = table.starts
-    in_window = (starts >= (first - _EPOCH).days) & (starts <= (last - _EPOCH).days)
-    mask &= table.any_time | in_window.any(axis=1)
+    mask &= parts.starts_between(*learner.window(today, horizon_days))
 
-    distance = _distances(table, learner.centroid)
+    distance = parts.distances(learner.centroid)
     if learner.max_travel_km is not None:
         near = table.anywhere.copy()
         if learner.centroid is not None:
@@ -403,15 +453,14 @@ def feasible(
         mask &= near
 
     if learner.delivery_modes:
-        codes = [DELIVERY_MODES.index(m) for m in learner.delivery_modes if m in DELIVERY_MODES]
-        mask &= np.isin(table.mode, np.asarray(codes, dtype=np.int8))
+        mask &= parts.taught_in(learner.delivery_modes)
 
     if learner.rqf_level is not None:
         have = learner.rqf_level
         mask &= (table.level <= have + 1) | (table.level <= ENTRY_LEVEL)
         mask &= table.min_level <= have
 
-    cost = _costs_to_learner(table, learner.age_band, learner.rqf_level)
+    cost = parts.costs(learner.age_band, learner.rqf_level)
     if learner.budget_pence is not None:
         mask &= cost <= learner.budget_pence
     if learner.hours_per_week is not None:
