@@ -89,8 +89,42 @@ def record(session: Session, top: Top, cause: str, now: datetime) -> bool:
     if session.get(LearnerView, top.learner_id) is None:
         return False  # erased since the top was computed: nothing may name them again
     held = session.get(LearnerTopCourses, top.learner_id)
+    return _store(session, held, top, cause, now) is not None
+
+
+def record_many(session: Session, tops: list[Top], cause: str, now: datetime) -> int:
+    """`record` for each of `tops`, with two queries for all of them (who is still in the read
+    model, what was last announced) instead of two per learner; returns how many published."""
+    if cause not in CAUSES:
+        raise ValueError(f"unknown cause {cause!r}; one of {CAUSES}")
+    ids = sorted({top.learner_id for top in tops})
+    present = set(
+        session.scalars(select(LearnerView.learner_id).where(LearnerView.learner_id.in_(ids)))
+    )
+    held = {
+        row.learner_id: row
+        for row in session.scalars(
+            select(LearnerTopCourses).where(LearnerTopCourses.learner_id.in_(ids))
+        )
+    }
+    published = 0
+    for top in tops:
+        if top.learner_id not in present:
+            continue  # erased since the top was computed: nothing may name them again
+        stored = _store(session, held.get(top.learner_id), top, cause, now)
+        if stored is not None:  # a learner twice in `tops`: the second compares with this
+            held[top.learner_id] = stored
+            published += 1
+    return published
+
+
+def _store(
+    session: Session, held: LearnerTopCourses | None, top: Top, cause: str, now: datetime
+) -> LearnerTopCourses | None:
+    """Store `top` over `held` (the learner's last announced, None: none yet) and publish it,
+    unless it is the same list; the stored row, None when nothing changed."""
     if held is not None and held.course_ids == top.course_ids:
-        return False
+        return None
     if held is None:
         held = LearnerTopCourses(learner_id=top.learner_id)
         session.add(held)
@@ -106,7 +140,7 @@ def record(session: Session, top: Top, cause: str, now: datetime) -> bool:
             "reason": cause,
         },
     )
-    return True
+    return held
 
 
 def announce(
@@ -141,7 +175,7 @@ def announce_many(
         with database.read_scope() as session:
             tops = compute_many(session, recommender, learner_batch, now, horizon_days)
         with database.session_scope() as session:
-            published += sum(record(session, top, cause, now) for top in tops if top is not None)
+            published += record_many(session, [t for t in tops if t is not None], cause, now)
     return published
 
 

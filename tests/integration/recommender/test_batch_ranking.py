@@ -12,13 +12,15 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 
 from services.recommender import read_model
 from services.recommender.batch_ranking import FeasibleByLimits, read_learners, recommend_many
 from services.recommender.feasibility import check_course, feasible
 from services.recommender.model_store import ModelStore
+from services.recommender.models import LearnerTopCourses, OutboxEvent
 from services.recommender.serving import Learner, Recommender, Request, _limits, recommend
-from services.recommender.top_courses import compute, compute_many
+from services.recommender.top_courses import Top, compute, compute_many, record, record_many
 from services.recommender.training import TrainingRun, train_version
 from shared.events import utcnow
 from tests.integration.recommender.two_sectors import SMALL
@@ -193,3 +195,33 @@ def test_shared_filters_hold_every_hard_filter_course_by_course(varied):
             assert np.array_equal(shared.mask, alone.mask)
             for row, course_id in enumerate(table.ids.tolist()):
                 assert shared.mask[row] == check_course(limits, facts[course_id], today).eligible
+
+
+def test_recording_many_stores_and_publishes_as_recording_one_at_a_time(varied):
+    database, recommender, learner_ids = varied
+    now = utcnow()
+    with database.read_scope() as session:
+        tops = [t for t in compute_many(session, recommender, learner_ids, now, HORIZON) if t]
+    with database.session_scope() as session:
+        assert record(session, tops[0], "retrained", now)  # announced before: unchanged now
+        read_model.forget_learner(session, tops[1].learner_id)  # erased since computed
+    moved = Top(tops[2].learner_id, tops[2].course_ids[::-1], tops[2].model_version)
+    with database.session_scope() as session:
+        published = record_many(session, [*tops, moved], "retrained", now)
+    assert published == len(tops) - 2 + 1  # not the unchanged, not the erased; the move
+    with database.read_scope() as session:
+        stored = {
+            row.learner_id: row.course_ids for row in session.scalars(select(LearnerTopCourses))
+        }
+        events = [
+            row.payload for row in session.scalars(select(OutboxEvent).order_by(OutboxEvent.seq))
+        ]
+    expected = {t.learner_id: t.course_ids for t in tops if t.learner_id != tops[1].learner_id}
+    assert stored == {**expected, moved.learner_id: moved.course_ids}
+    assert [e["learner_id"] for e in events] == [
+        tops[0].learner_id,
+        *[t.learner_id for t in tops[2:]],
+        moved.learner_id,
+    ]
+    with database.session_scope() as session:
+        assert record_many(session, tops[2:], "retrained", now) == 1  # only the moved one back
