@@ -203,7 +203,7 @@ STAGES = (
     (serving, "content_scores", "  content: scores"),
     (serving, "similar_learners_taken", "  similar learners"),
     (batch_ranking, "_best", "best n, diversified"),
-    (top_courses, "record", "record: read + store the list, outbox event"),
+    (top_courses, "record_many", "record_many: two reads, moved lists stored, outbox events"),
     (OutboxEvent, "publish", "  outbox event (validate + add)"),
     (SessionTransaction, "commit", "commit (per 200 learners; flush of lists + events)"),
 )
