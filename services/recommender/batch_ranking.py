@@ -35,14 +35,13 @@ from services.recommender.ranking.matrix import Interaction
 from services.recommender.serving import (
     Learner,
     NoCourseFits,
+    Ranking,
     Request,
     Snapshot,
     Suggestion,
-    _best,
-    _components,
-    _goal_features,
     _limits,
-    _suggestion,
+    explained,
+    rank_feasible,
 )
 
 
@@ -109,15 +108,17 @@ class FeasibleByLimits:
 
 @dataclass(frozen=True)
 class Ranked:
-    """One learner's ranking before reasons: the chosen course ids, best first, and what
-    `serving._suggestion` needs to explain them."""
+    """One learner's ranking before reasons (`ranking` None: no course fits them), with the
+    verdict `serving._suggestion` explains it from."""
 
     learner: Learner
-    chosen: list[int]
-    position: dict[int, int]
     verdict: FeasibleCourses | None
-    total: np.ndarray
-    components: dict[str, np.ndarray]
+    ranking: Ranking | None
+
+    @property
+    def chosen(self) -> list[int]:
+        """The chosen course ids, best first."""
+        return [] if self.ranking is None else self.ranking.chosen
 
 
 def rank_many(
@@ -133,33 +134,16 @@ def rank_many(
     """Each known learner of `learner_ids` ranked as `serving.recommend` ranks them (unknown
     ones skipped), in ascending learner id order."""
     learners = read_learners(session, learner_ids)
-    index = snapshot.index
-    verdicts = FeasibleByLimits(index.table, today, horizon_days)
+    verdicts = FeasibleByLimits(snapshot.index.table, today, horizon_days)
     centroids: dict[str | None, tuple[float, float] | None] = {}
-    empty = np.zeros(0, dtype=np.float32)
     for learner_id in sorted(learners):
         learner = learners[learner_id]
         try:
             verdict = verdicts(_limits(session, learner, ask, centroids))
         except NoCourseFits:
-            yield Ranked(learner, [], {}, None, empty, {})
+            yield Ranked(learner, None, None)
             continue
-        mask = verdict.mask
-        if ask.route_kind is not None:
-            mask = mask & index.route_kind_mask(ask.route_kind)
-        rows = np.flatnonzero(mask)
-        if len(rows) == 0:
-            yield Ranked(learner, [], {}, verdict, empty, {})
-            continue
-        components = _components(snapshot, learner, rows, ask.n, now, blend)
-        total = blend.total(
-            components["collaborative"],
-            components["content"],
-            components["similar_learners"],
-            components["popularity"],
-        )
-        chosen, position = _best(index, rows, total, ask.n)
-        yield Ranked(learner, chosen, position, verdict, total, components)
+        yield Ranked(learner, verdict, rank_feasible(snapshot, learner, verdict, ask, now, blend))
 
 
 def recommend_many(
@@ -176,18 +160,10 @@ def recommend_many(
     scores and reasons (reasons only for the chosen courses)."""
     answers: dict[int, list[Suggestion]] = {}
     for ranked in rank_many(session, snapshot, learner_ids, ask, today, horizon_days, now, blend):
-        goals = _goal_features(ranked.learner.attributes)
-        answers[ranked.learner.learner_id] = [
-            _suggestion(
-                snapshot,
-                ranked.verdict,
-                course_id,
-                ranked.position[course_id],
-                ranked.total,
-                ranked.components,
-                goals,
-            )
-            for course_id in ranked.chosen
-            if ranked.verdict is not None
-        ]
+        ranking, verdict = ranked.ranking, ranked.verdict
+        answers[ranked.learner.learner_id] = (
+            []
+            if ranking is None or verdict is None
+            else explained(snapshot, verdict, ranking, ranked.learner.attributes)
+        )
     return answers

@@ -300,12 +300,58 @@ def recommend(
     except NoCourseFits:
         return []
     verdict = feasible(index.table, limits, today, horizon_days)
+    ranking = rank_feasible(snapshot, learner, verdict, ask, now, blend)
+    if ranking is None:
+        return []
+    return explained(snapshot, verdict, ranking, learner.attributes)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One learner's best courses before reasons: `chosen` ids best first, each one's
+    `position` in the eligible rows, and the eligible rows' `total` and `components` (r,)."""
+
+    chosen: list[int]
+    position: dict[int, int]
+    total: np.ndarray
+    components: dict[str, np.ndarray]
+
+
+def explained(
+    snapshot: Snapshot,
+    verdict: FeasibleCourses,
+    ranking: Ranking,
+    attributes: dict[str, Any],
+) -> list[Suggestion]:
+    """The chosen courses of `ranking` as suggestions, each with its reason (only these get
+    one: reasons cost more than ranking)."""
+    goals = _goal_features(attributes)
+    return [
+        _suggestion(
+            snapshot, verdict, c, ranking.position[c], ranking.total, ranking.components, goals
+        )
+        for c in ranking.chosen
+    ]
+
+
+def rank_feasible(
+    snapshot: Snapshot,
+    learner: Learner,
+    verdict: FeasibleCourses,
+    ask: Request,
+    now: datetime,
+    blend: Blend = DEFAULT_BLEND,
+) -> Ranking | None:
+    """The learner's best `ask.n` among the courses `verdict` lets them take (of the asked
+    route kind): every component, the blend, two per provider. None when no course passes.
+    The one ranking both `recommend` and the batch path (`batch_ranking`) use."""
+    index = snapshot.index
     mask = verdict.mask
     if ask.route_kind is not None:
         mask = mask & index.route_kind_mask(ask.route_kind)
     rows = np.flatnonzero(mask)
     if len(rows) == 0:
-        return []
+        return None
     components = _components(snapshot, learner, rows, ask.n, now, blend)
     total = blend.total(
         components["collaborative"],
@@ -314,10 +360,7 @@ def recommend(
         components["popularity"],
     )
     chosen, position = _best(index, rows, total, ask.n)
-    goals = _goal_features(learner.attributes)
-    return [
-        _suggestion(snapshot, verdict, c, position[c], total, components, goals) for c in chosen
-    ]
+    return Ranking(chosen, position, total, components)
 
 
 def _best(
