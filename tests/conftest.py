@@ -28,9 +28,11 @@ REQUIRE_POSTGRES = os.environ.get("ROUTEWAYS_REQUIRE_POSTGRES") == "1"
 _REDIS: dict = {}
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Start the session's redis-server before test modules are imported, and point REDIS_URL at it,
-    so everything configured from the environment (the Celery app included) uses it."""
+def _start_session_redis() -> None:
+    """Start the session's redis-server and point REDIS_URL at it, so everything configured
+    from the environment (the Celery app included) uses it; once per session."""
+    if "process" in _REDIS:
+        return
     data_dir = Path(tempfile.mkdtemp(prefix="routeways-test-redis-"))
     port = embedded_redis.free_port()
     _REDIS["process"] = embedded_redis.start(port, data_dir)
@@ -39,6 +41,14 @@ def pytest_configure(config: pytest.Config) -> None:
     # handlers and tasks find model versions through the environment: never the checkout's
     # var/models (a developer's `make run` state) unless a test points them somewhere
     os.environ["ROUTEWAYS_RECOMMENDER_MODELS_DIR"] = str(data_dir / "models")
+
+
+# At import, not in pytest_configure: pytest imports the conftests of the paths it is given
+# (tests/integration/erasure/conftest.py, say) BEFORE pytest_configure, and what they import
+# configured the Celery app from a REDIS_URL not yet set, i.e. the machine's own Redis on 6379:
+# `pytest tests/integration/erasure tests/integration/profile` sent tasks there and a later
+# test found no message. This conftest is imported before any below it.
+_start_session_redis()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
