@@ -108,6 +108,12 @@ def configure(app: Celery, settings: Settings) -> Celery:
             # A new deployment serves popularity and content until its first model: train
             # one as soon as there are interactions, not at the next 02:30.
             "recommender.train-first": {"task": "recommender.train_first", "schedule": 300.0},
+            # Learners queued for rescoring during a backlog: a backlog sends the task itself;
+            # this catches a run lost with its worker.
+            "recommender.rescore-queued": {
+                "task": "recommender.rescore_queued",
+                "schedule": 60.0,
+            },
             # Learners' digests at the frequency each chose, in UK time: weekly on Monday at
             # 08:00, monthly on the 1st at 08:00 (BST or GMT, as the clocks say that day).
             "notifier.weekly-digests": {
@@ -139,16 +145,25 @@ def enqueue_after_commit(session: Session, task: Task, *args: Any, **kwargs: Any
     A task sent inside the transaction could run before its data is visible, or for data that
     never commits.
     """
-    session.info.setdefault(_AFTER_COMMIT_KEY, []).append(lambda: task.delay(*args, **kwargs))
+    call_after_commit(session, lambda: task.delay(*args, **kwargs))
+
+
+def call_after_commit(session: Session, call: Callable[[], Any]) -> None:
+    """Call `call()` only once `session` commits (to send a task, or decide whether to)."""
+    session.info.setdefault(_AFTER_COMMIT_KEY, []).append(call)
 
 
 @event.listens_for(Session, "after_commit")
 def _send_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: nothing is visible to a worker yet
     sends: list[Callable[[], Any]] = session.info.pop(_AFTER_COMMIT_KEY, [])
     for send in sends:
         send()
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_after_rollback(session: Session, _previous_transaction: Any) -> None:
+def _drop_after_rollback(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.nested:
+        return  # one event's savepoint (the consumer's batches): the others' sends still stand
     session.info.pop(_AFTER_COMMIT_KEY, None)

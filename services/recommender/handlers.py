@@ -9,13 +9,15 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from services.recommender import read_model, route_updates, top_courses
+from services.recommender import read_model, rescoring, route_updates
 from services.recommender.model_store import ModelStore
 from services.recommender.models import OutboxEvent
 from services.recommender.ranking.persistence import erase_learner
 from services.recommender.serving import TURNED_DOWN, recommender_for
 from services.recommender.settings import RecommenderSettings
+from shared.bus.consumer import in_backlog
 from shared.bus.erasure import delete_learner_events
+from shared.db import run_before_commit
 from shared.events import Envelope, utcnow
 
 
@@ -32,14 +34,33 @@ def _settings() -> RecommenderSettings:
     )
 
 
+#: `session.info` key of the learners to rescore when the transaction's events are applied.
+_RESCORE = "recommender.rescore"
+
+
 def _announce(session: Session, learner_id: int, cause: str) -> None:
-    """Publish the learner's new top courses in this transaction, if they moved."""
+    """Rescore the learner, and publish their new top courses if they moved, once every event
+    of this transaction is applied (each learner once, however many of their events it holds)."""
+    session.info.setdefault(_RESCORE, {}).setdefault(learner_id, cause)
+    run_before_commit(session, _RESCORE, _rescore)
+
+
+def _rescore(session: Session) -> None:
+    """Rescore the transaction's learners in it; with a backlog on the stream, queue them for
+    the `rescore_queued` task instead (in another process), so the consumer keeps up."""
+    causes: dict[int, str] = session.info.pop(_RESCORE, {})
     settings = _settings()
-    top_courses.announce(
+    if in_backlog(session):
+        rescoring.queue(session, causes, utcnow())
+        from services.recommender import tasks  # see _send_after_commit on this import
+        from shared.tasks import call_after_commit
+
+        call_after_commit(session, tasks.request_rescore)
+        return
+    rescoring.rescore_now(
         session,
         recommender_for(settings.models_dir),
-        learner_id,
-        cause,
+        causes,
         utcnow(),
         settings.start_horizon_days,
     )
@@ -142,7 +163,6 @@ def on_interaction_recorded(event: Envelope, session: Session) -> None:
         p["kind"],
         datetime.fromisoformat(p["occurred_at"]),
     )
-    session.flush()
     _announce(session, p["learner_id"], "interaction")
     if p["kind"] in TURNED_DOWN and route_updates.uses(session, p["learner_id"], p["course_id"]):
         _refresh_route(session, p["learner_id"])  # they turned down a step of their route

@@ -135,6 +135,18 @@ class LearnerTopCourses(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
+class QueuedRescore(Base):
+    """A learner whose top suggestions must be computed again, queued by a consumer that had a
+    backlog of events (rescoring each at once would hold the stream up); the row goes in the
+    same transaction as the event's effects and leaves in the one that announces the top."""
+
+    __tablename__ = "queued_rescores"
+
+    learner_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    cause: Mapped[str] = mapped_column(String(32))
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
 class ErasedLearner(ErasedLearnerMixin, Base):
     """An erased learner's id: events naming it are never handled again."""
 

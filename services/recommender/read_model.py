@@ -18,9 +18,11 @@ from services.recommender.models import (
     InteractionView,
     LearnerTopCourses,
     LearnerView,
+    QueuedRescore,
     ReadModelStamp,
     TaxonomyView,
 )
+from shared.db import upsert
 from shared.events import utcnow
 
 #: A course's status in the read model (`unpublished`: the catalogue answered 404).
@@ -222,6 +224,7 @@ def forget_learner(session: Session, learner_id: int) -> None:
     session.execute(delete(InteractionView).where(InteractionView.learner_id == learner_id))
     session.execute(delete(LearnerView).where(LearnerView.learner_id == learner_id))
     session.execute(delete(LearnerTopCourses).where(LearnerTopCourses.learner_id == learner_id))
+    session.execute(delete(QueuedRescore).where(QueuedRescore.learner_id == learner_id))
 
 
 def record_interaction(
@@ -232,15 +235,14 @@ def record_interaction(
     kind: str,
     occurred_at: datetime,
 ) -> None:
-    session.merge(
-        InteractionView(
-            interaction_id=interaction_id,
-            learner_id=learner_id,
-            course_id=course_id,
-            kind=kind,
-            occurred_at=occurred_at,
-        )
-    )
+    """Keep the interaction (again: a redelivery stores the same row), in one statement."""
+    upsert(
+        session,
+        InteractionView,
+        [{"interaction_id": interaction_id, "learner_id": learner_id, "course_id": course_id,
+          "kind": kind, "occurred_at": occurred_at}],
+        key=["interaction_id"],
+    )  # fmt: skip
 
 
 def record_taxonomy(session: Session, version: str, counts: dict[str, int]) -> None:

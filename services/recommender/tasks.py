@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import redis
 from celery import Task
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session
 from services.recommender import (
     course_facts,
     read_model,
+    rescoring,
     route_updates,
     taxonomy_refresh,
     top_courses,
@@ -55,6 +58,38 @@ def fetch_course(course_id: int) -> str:
     if outcome in (read_model.STORED, read_model.UNPUBLISHED):
         announce_course_change.delay(course_id)
     return outcome
+
+
+#: Set while a `rescore_queued` run is due: a consumer with a backlog sends one only when it
+#: is not set; the run clears it before it reads the queue, so learners queued after that get
+#: a run of their own. It expires, in case the run is lost with its worker.
+RESCORE_DUE_KEY = "routeways:recommender:rescore-due"
+
+
+def request_rescore() -> None:
+    """Send `rescore_queued` unless a run is already due (one run drains the whole queue, and
+    a backlog queues learners a few hundred times a second)."""
+    settings = RecommenderSettings.from_env()
+    if _redis(settings.redis_url).set(RESCORE_DUE_KEY, "1", nx=True, ex=60):
+        rescore_queued.delay()
+
+
+@functools.cache
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url)
+
+
+@celery.task(name="recommender.rescore_queued", acks_late=True, **_RETRY)
+def rescore_queued() -> int:
+    """Rescore the learners a consumer with a backlog queued, and announce the moved tops;
+    beat runs it every minute too, in case a worker died before draining. Returns how many
+    updates went out."""
+    settings = RecommenderSettings.from_env()
+    _redis(settings.redis_url).delete(RESCORE_DUE_KEY)
+    with Database(settings.database_url) as database:
+        return rescoring.drain(
+            database, recommender_for(settings.models_dir), settings.start_horizon_days
+        )
 
 
 @celery.task(name="recommender.fetch_district_centroid", acks_late=True, **_RETRY)

@@ -9,7 +9,13 @@ Rules it keeps:
 - messages another member left pending longer than `reclaim_idle` are taken over (XAUTOCLAIM);
   that threshold exceeds the handler time limit, so a slow but live handler keeps its message;
 - given the service's tombstone model, an erasure keeps its tombstone and an event naming an
-  erased learner is recorded in the inbox but never handled (`shared/bus/erasure.py`).
+  erased learner is recorded in the inbox but never handled (`shared/bus/erasure.py`);
+- new messages read together are handled in one transaction and acknowledged with one XACK
+  (a backlog costs one commit, one inbox query and one tombstone query per read, not per
+  event); if a handler fails, the transaction rolls back whole, that event waits for its retry
+  and the others are handled again on their own, so one bad event fails alone.
+  While the batch is full the transaction carries `BACKLOG` in `session.info`: a handler may
+  then defer costly follow-up work (the recommender queues rescoring instead of doing it).
 """
 
 from __future__ import annotations
@@ -27,8 +33,8 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.bus.erasure import ErasedLearnerMixin, admit
-from shared.bus.inbox import InboxMixin, first_time
+from shared.bus.erasure import ErasedLearnerMixin, Tombstones, admit
+from shared.bus.inbox import InboxBatch, InboxMixin, first_time
 from shared.bus.outbox import correlation_id
 from shared.bus.streams import as_text as _text
 from shared.bus.streams import dead_letter_stream, ensure_group, stream_name
@@ -45,6 +51,14 @@ from shared.events.contract import InvalidEventPayload, UnknownEventType
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope, Session], None]
+
+#: `session.info` key, True while the consumer reads full batches (more events are waiting).
+BACKLOG = "bus.backlog"
+
+
+def in_backlog(session: Session) -> bool:
+    """Whether this transaction handles a full batch read from a stream with more waiting."""
+    return bool(session.info.get(BACKLOG))
 
 
 @dataclass(frozen=True)
@@ -156,10 +170,57 @@ class Consumer:
             block=self.policy.block_ms,
         )
         for stream, messages in response or []:
-            for message_id, fields in messages:
-                self._handle(_text(stream), _text(message_id), fields, deliveries=1)
-                handled += 1
+            self._handle_new(_text(stream), messages)
+            handled += len(messages)
         return handled
+
+    def _handle_new(self, stream: str, messages: list) -> None:
+        """Handle messages read for the first time together: one transaction, one XACK. If a
+        handler fails, the transaction rolls back whole; that event is left for its retry and
+        the others are handled again, each on its own."""
+        ready: list[tuple[str, str, Envelope, Handler]] = []
+        done: list[str] = []
+        for message_id, fields in messages:
+            message_id, raw = _text(message_id), _raw(fields)
+            try:
+                event = _read(raw)
+            except (EnvelopeError, UnknownEventType, InvalidEventPayload) as error:
+                self._dead_letter(stream, message_id, raw, f"rejected: {error}", 1)
+                continue
+            handler = self.handlers.get(event.key)
+            if handler is None:
+                done.append(message_id)  # another group's event on this stream
+            else:
+                ready.append((message_id, raw, event, handler))
+        try:
+            failure = self._apply_all(ready, backlog=len(messages) >= self.policy.batch_size)
+        except Exception as error:  # the commit failed (an inbox race?): each on its own
+            log.warning(
+                "consumer %s: batch of %d failed (%r); handling each on its own",
+                self.group, len(ready), error,
+            )  # fmt: skip
+            failure = ("", error)
+        if failure is None:
+            done += [message_id for message_id, *_rest in ready]
+        else:
+            self._after_failed_batch(stream, ready, *failure)
+        if done:
+            self.client.xack(stream, self.group, *done)
+
+    def _after_failed_batch(
+        self,
+        stream: str,
+        ready: list[tuple[str, str, Envelope, Handler]],
+        failed_id: str,
+        error: Exception,
+    ) -> None:
+        """Nothing of the batch committed: the failed event counts this delivery as failed
+        (its handler is not run twice in one delivery); every other is handled on its own."""
+        for message_id, raw, event, _handler in ready:
+            if message_id != failed_id:
+                self._handle(stream, message_id, {"envelope": raw}, deliveries=1)
+            elif self._failed(stream, message_id, raw, event, error, 1):
+                self.client.xack(stream, self.group, message_id)
 
     def _retry_due(self, stream: str) -> int:
         """Claim again this member's own failed messages whose backoff has passed."""
@@ -204,7 +265,7 @@ class Consumer:
     def _handle(
         self, stream: str, message_id: str, fields: Mapping | None, deliveries: int
     ) -> None:
-        raw = _text((fields or {}).get(b"envelope", (fields or {}).get("envelope", b"")))
+        raw = _raw(fields)
         try:
             event = _read(raw)
         except (EnvelopeError, UnknownEventType, InvalidEventPayload) as error:
@@ -223,25 +284,36 @@ class Consumer:
         try:
             self._apply(handler, event)
         except Exception as error:
-            if self._already_handled(event):
-                self.client.xack(
-                    stream, self.group, message_id
-                )  # lost an inbox race: the other won
-                return
-            log.exception(
-                "consumer %s: %s %s failed (delivery %d)",
-                self.group,
-                event.type,
-                event.id,
-                deliveries,
-            )
-            if deliveries >= self.policy.max_deliveries:
-                self._dead_letter(stream, message_id, raw, repr(error), deliveries)
-            else:
-                self._errors[message_id] = repr(error)
+            if self._failed(stream, message_id, raw, event, error, deliveries):
+                self.client.xack(stream, self.group, message_id)
             return
         self.client.xack(stream, self.group, message_id)
         self._errors.pop(message_id, None)
+
+    def _failed(
+        self,
+        stream: str,
+        message_id: str,
+        raw: str,
+        event: Envelope,
+        error: Exception,
+        deliveries: int,
+    ) -> bool:
+        """Deal with a handler's failure: True when the message is to be acknowledged (another
+        member handled the event: it won the inbox race); else it is dead-lettered after its
+        last delivery, or left pending for a retry."""
+        if self._already_handled(event):
+            return True
+        log.error(
+            "consumer %s: %s %s failed (delivery %d)",
+            self.group, event.type, event.id, deliveries,
+            exc_info=(type(error), error, error.__traceback__),
+        )  # fmt: skip
+        if deliveries >= self.policy.max_deliveries:
+            self._dead_letter(stream, message_id, raw, repr(error), deliveries)
+        else:
+            self._errors[message_id] = repr(error)
+        return False
 
     def _apply(self, handler: Handler, event: Envelope) -> None:
         """Record the inbox row, keep or check the tombstones, and run the handler, in one
@@ -259,6 +331,36 @@ class Consumer:
                     handler(event, session)
         finally:
             correlation_id.reset(token)
+
+    def _apply_all(
+        self, ready: list[tuple[str, str, Envelope, Handler]], backlog: bool
+    ) -> tuple[str, Exception] | None:
+        """`_apply` for several events in one transaction, with one inbox query and insert and
+        one tombstone query for all. Returns the first handler failure (message id, error),
+        after which nothing commits; raises if the commit fails (nothing committed either)."""
+        if not ready:
+            return None
+        events = [event for _id, _raw, event, _handler in ready]
+        with self.sessions() as session:
+            session.begin()
+            session.info[BACKLOG] = backlog
+            inbox = InboxBatch(session, self.inbox, events)
+            tombstones = Tombstones(session, self.tombstones, events)
+            for message_id, _raw_json, event, handler in ready:
+                token = correlation_id.set(event.correlation_id)
+                try:
+                    with time_limit(self.policy.handler_time_limit_seconds):
+                        if inbox.first_time(event) and tombstones.admit(event):
+                            handler(event, session)
+                except Exception as error:
+                    session.rollback()
+                    return message_id, error
+                finally:
+                    correlation_id.reset(token)
+            inbox.record()
+            with time_limit(self.policy.handler_time_limit_seconds):
+                session.commit()  # runs the work the handlers left for it (run_before_commit)
+        return None
 
     def _already_handled(self, event: Envelope) -> bool:
         with self.sessions() as session:
@@ -289,6 +391,12 @@ class Consumer:
         )
         pipe.xack(stream, self.group, message_id)
         pipe.execute()
+
+
+def _raw(fields: Mapping | None) -> str:
+    """The envelope JSON of a stream message ('' when it has none)."""
+    fields = fields or {}
+    return _text(fields.get(b"envelope", fields.get("envelope", b"")))
 
 
 def _read(raw: str) -> Envelope:

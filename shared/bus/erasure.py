@@ -52,8 +52,8 @@ def admit(session: Session, tombstones: type[ErasedLearnerMixin], event: Envelop
     tombstone commits together. Any other event whose payload names an erased learner is not
     admitted: handling it would re-create rows about someone who asked to be forgotten.
     """
-    learner_id = event.payload.get("learner_id")
-    if not isinstance(learner_id, int):
+    learner_id = _learner_of(event)
+    if learner_id is None:
         return True
     if event.type == LEARNER_ERASED:
         record_erasure(session, tombstones, learner_id)
@@ -76,3 +76,38 @@ def delete_learner_events(session: Session, outbox: type[OutboxMixin], learner_i
         delete(outbox).where(outbox.payload["learner_id"].as_integer() == learner_id)
     )
     return result.rowcount
+
+
+class Tombstones:
+    """`admit` for the events of one transaction, with one query for the tombstones of all the
+    learners they name instead of one per event."""
+
+    def __init__(
+        self, session: Session, model: type[ErasedLearnerMixin], events: list[Envelope]
+    ) -> None:
+        self.session, self.model = session, model
+        ids = {_learner_of(event) for event in events} - {None}
+        self.erased = set(
+            session.scalars(select(model.learner_id).where(model.learner_id.in_(ids)))
+        )
+
+    def admit(self, event: Envelope) -> bool:
+        """As `admit`: an erasure keeps its tombstone; an event naming an erased learner is
+        kept out."""
+        learner_id = _learner_of(event)
+        if learner_id is None:
+            return True
+        if event.type == LEARNER_ERASED:
+            if learner_id not in self.erased:
+                record_erasure(self.session, self.model, learner_id)
+                self.erased.add(learner_id)
+            return True
+        if learner_id in self.erased:
+            log.info("skipping %s %s: learner %d was erased", event.type, event.id, learner_id)
+            return False
+        return True
+
+
+def _learner_of(event: Envelope) -> int | None:
+    learner_id = event.payload.get("learner_id")
+    return learner_id if isinstance(learner_id, int) else None

@@ -134,3 +134,22 @@ def test_a_task_retrying_more_often_than_the_delivery_cap_still_runs_to_its_own_
         time.sleep(0.5)  # any further delivery would show within this
     assert len(tries) == 5
     assert not broker.exists(DEAD_TASKS_STREAM)
+
+
+def test_a_task_enqueued_before_a_savepoint_is_sent_once_the_whole_transaction_commits(
+    broker, catalogue_db
+):
+    """The consumer applies a batch of events in one transaction, a savepoint each: releasing
+    one sends nothing yet, and rolling back a failing one keeps the others' sends."""
+    from shared.bus.tasks import trim_streams
+
+    with catalogue_db.sessions() as session:
+        session.begin()
+        with session.begin_nested():
+            enqueue_after_commit(session, trim_streams)
+        assert queued(broker) == []  # released, not committed: a worker would see nothing
+        with pytest.raises(ValueError, match="fails"), session.begin_nested():
+            raise ValueError("the next event fails")
+        session.commit()
+    [message] = queued(broker)
+    assert message["headers"]["task"] == "bus.trim_streams"

@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 from sqlalchemy import text
 
-from shared.db import Database
+from shared.db import Database, run_before_commit
 
 
 @pytest.fixture
@@ -46,3 +46,44 @@ def test_what_a_read_scope_changes_is_never_committed(database):
         session.execute(text("INSERT INTO t VALUES (2)"))
     with db.session_scope() as session:
         assert session.execute(text("SELECT count(*) FROM t")).scalar() == 0
+
+
+def test_work_left_for_the_commit_runs_once_inside_it_and_survives_a_failed_savepoint(database):
+    db, _ = database
+    ran = []
+
+    def count_rows(session) -> None:
+        ran.append(session.execute(text("SELECT count(*) FROM t")).scalar())
+        session.execute(text("INSERT INTO t VALUES (99)"))  # part of the same transaction
+
+    with db.sessions() as session:
+        session.begin()
+        for value in (1, 2):
+            with session.begin_nested():
+                session.execute(text("INSERT INTO t VALUES (:x)"), {"x": value})
+                run_before_commit(session, "count", count_rows)  # once, however often asked
+        with pytest.raises(ValueError, match="alone"):
+            fail_in_savepoint(session)
+        assert ran == []  # not at a savepoint
+        session.commit()
+    assert ran == [2]
+    with db.session_scope() as session:
+        assert sorted(session.execute(text("SELECT x FROM t")).scalars()) == [1, 2, 99]
+
+
+def test_work_left_for_the_commit_is_dropped_when_the_transaction_rolls_back(database):
+    db, _ = database
+    ran = []
+    with db.sessions() as session:
+        session.begin()
+        run_before_commit(session, "count", lambda s: ran.append(1))
+        session.rollback()
+        session.begin()
+        session.commit()
+    assert ran == []
+
+
+def fail_in_savepoint(session) -> None:
+    with session.begin_nested():
+        session.execute(text("INSERT INTO t VALUES (3)"))
+        raise ValueError("this event fails alone")
