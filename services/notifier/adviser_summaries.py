@@ -32,6 +32,7 @@ from services.notifier.messages import (
     header_text,
     message_id,
     parse_sender,
+    set_bodies,
 )
 from services.notifier.models import RouteChange
 
@@ -155,6 +156,5 @@ def build_message(
     message["Message-ID"] = message_id(summary.summary_id, sender_address.domain)
     text = templates.get_template(f"email/{KIND}/body.txt").render(context)
     html = templates.get_template(f"email/{KIND}/body.html").render(context)
-    message.set_content(text.strip() + "\n", cte="quoted-printable")
-    message.add_alternative(html, subtype="html", cte="quoted-printable")
+    set_bodies(message, text.strip() + "\n", html)
     return message

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import Any, Self
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ class SmtpTransport:
             if attempt > 1:
                 self.sleep(self.backoff.wait_before(attempt))
             try:
-                self._open().send_message(message, from_addr=sender, to_addrs=[recipient])
+                submit(self._open(), message, sender, recipient)
             except (smtplib.SMTPException, OSError) as error:
                 last = classify(error)
                 log.info("SMTP try %d failed: %s", attempt, last.detail)
@@ -232,6 +233,30 @@ class SmtpTransport:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def submit(
+    connection: smtplib.SMTP, message: EmailMessage, sender: str | None, recipient: str
+) -> None:
+    """One message over `connection`. A body part in 8bit (`messages.body_encoding`) is declared
+    with BODY=8BITMIME (RFC 6152) to a server that offers it; for a server that does not, the
+    standard library re-encodes those parts in 7 bits (base64) as it flattens the message."""
+    if not has_8bit_body(message):
+        connection.send_message(message, from_addr=sender, to_addrs=[recipient])
+        return
+    connection.ehlo_or_helo_if_needed()
+    if connection.has_extn("8bitmime"):
+        connection.send_message(
+            message, from_addr=sender, to_addrs=[recipient], mail_options=["BODY=8BITMIME"]
+        )
+        return
+    seven_bit = message.as_bytes(policy=message.policy.clone(cte_type="7bit"))
+    from_addr = sender or parseaddr(str(message["Sender"] or message["From"]))[1]
+    connection.sendmail(from_addr, [recipient], seven_bit)
+
+
+def has_8bit_body(message: EmailMessage) -> bool:
+    return any(part.get("Content-Transfer-Encoding") == "8bit" for part in message.walk())
 
 
 def _quietly_close(connection: smtplib.SMTP) -> None:

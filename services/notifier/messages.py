@@ -39,6 +39,8 @@ TEMPLATE_OF_KIND = {
     "alert": "course-alert",
 }
 ONE_CLICK = "List-Unsubscribe=One-Click"
+#: RFC 5321 and 5322: a line of a message is at most 998 octets, its CRLF apart.
+MAX_LINE_OCTETS = 998
 MAX_SUBJECT = 150
 
 
@@ -213,9 +215,28 @@ def build_message(
     message["Message-ID"] = message_id(digest.digest_id, from_header.addresses[0].domain)
     message["List-Unsubscribe"] = links.list_unsubscribe
     message["List-Unsubscribe-Post"] = _one_click_header()
-    message.set_content(rendered.text, cte="quoted-printable")
-    message.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
+    set_bodies(message, rendered.text, rendered.html)
     return message
+
+
+def set_bodies(message: EmailMessage, text: str, html: str) -> None:
+    """The plain text part, then the HTML alternative, each in `body_encoding`'s encoding."""
+    message.set_content(text, cte=body_encoding(text))
+    message.add_alternative(html, subtype="html", cte=body_encoding(html))
+
+
+def body_encoding(body: str) -> str:
+    """How a body part travels: as it is when every line fits SMTP's 998 octets ("7bit" in
+    ASCII, else "8bit" UTF-8, which `delivery.SmtpTransport` declares with BODY=8BITMIME or
+    re-encodes for a server without 8BITMIME), and quoted-printable only when a line is longer.
+
+    Quoted-printable is the standard library's pure-Python encoder: it was about a third of
+    building a digest's message, and made the message a tenth longer to send.
+    """
+    encoded = body.encode()
+    if max(map(len, encoded.splitlines()), default=0) > MAX_LINE_OCTETS:
+        return "quoted-printable"
+    return "7bit" if encoded.isascii() else "8bit"
 
 
 def message_id(digest_id: str, domain: str) -> str:

@@ -41,6 +41,7 @@ from services.notifier.messages import (
     message_id,
     parse_sender,
     recipient,
+    set_bodies,
 )
 from services.notifier.models import ErasedLearner
 from services.notifier.sending import (
@@ -140,8 +141,7 @@ def build_message(
     message["Message-ID"] = message_id(shortlist.delivery_id, sender_address.domain)
     text = templates.get_template(f"email/{TEMPLATE}/body.txt").render(context)
     html = templates.get_template(f"email/{TEMPLATE}/body.html").render(context)
-    message.set_content(text.strip() + "\n", cte="quoted-printable")
-    message.add_alternative(html, subtype="html", cte="quoted-printable")
+    set_bodies(message, text.strip() + "\n", html)
     return message
 
 

@@ -47,6 +47,7 @@ class ScriptedHandler:
         self.hold_at_rcpt = hold_at_rcpt
         self.raw: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.mail_options: list[list[str]] = []  # each message's MAIL FROM parameters
         self.logins: list[str] = []
         self.connections = 0
         self.rcpt_commands = 0
@@ -77,6 +78,7 @@ class ScriptedHandler:
         # The server has the message from here on: a relay would queue it now.
         self.raw.append(envelope.original_content or envelope.content)
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.mail_options.append(list(envelope.mail_options))
         if self.hold_after_data:
             self.holding.set()
             await asyncio.to_thread(self.release.wait)

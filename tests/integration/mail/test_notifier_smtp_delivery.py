@@ -68,6 +68,41 @@ def test_a_batch_goes_over_one_connection_and_arrives_as_sent(tmp_path):
     assert "<b>Ada</b>" in first.get_body(("html",)).get_content()
 
 
+def eight_bit_message() -> EmailMessage:
+    built = message(1)
+    built.clear_content()
+    built.set_content("Cost to you: £450\n", cte="8bit")
+    built.add_alternative("<p>Cost to you: £450</p>\n", subtype="html", cte="8bit")
+    return built
+
+
+def test_an_8bit_body_is_declared_to_a_server_that_offers_8bitmime():
+    handler = ScriptedHandler()
+    with scripted_server(handler) as server, transport_for(server) as transport:
+        results = [transport.send(eight_bit_message(), "ada@example.test"),
+                   transport.send(message(2), "ada@example.test")]  # fmt: skip
+    assert [r.outcome for r in results] == [ACCEPTED, ACCEPTED]
+    assert [("BODY=8BITMIME" in options) for options in handler.mail_options] == [True, False]
+    received = handler.messages[0]
+    assert received.get_body(("plain",)).get_content() == "Cost to you: £450\n"
+    assert received.get_body(("plain",))["Content-Transfer-Encoding"] == "8bit"
+
+
+def test_an_8bit_body_goes_in_7_bits_to_a_server_without_8bitmime():
+    handler = ScriptedHandler()
+    # decode_data: aiosmtpd then offers no 8BITMIME (RFC 6152)
+    with scripted_server(handler, decode_data=True) as server, transport_for(server) as transport:
+        result = transport.send(eight_bit_message(), "ada@example.test")
+    assert result.outcome == ACCEPTED
+    assert not any(option.startswith("BODY=") for option in handler.mail_options[0])
+    assert handler.raw[0].isascii()
+    assert handler.envelopes == [("suggestions@routeways.test", ["ada@example.test"])]
+    received = handler.messages[0]
+    assert received["Message-ID"] == "<digest-1@routeways.test>"
+    assert received.get_body(("plain",)).get_content() == "Cost to you: £450\n"
+    assert received.get_body(("html",)).get_content() == "<p>Cost to you: £450</p>\n"
+
+
 def test_the_envelope_recipient_is_the_one_given_not_the_to_header():
     handler = ScriptedHandler()
     with scripted_server(handler) as server, transport_for(server) as transport:

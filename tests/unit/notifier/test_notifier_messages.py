@@ -16,7 +16,13 @@ import pytest
 
 from services.notifier.digests import Contact
 from services.notifier.email_links import digest_links
-from services.notifier.messages import UnsafeAddress, build_message, header_text, render
+from services.notifier.messages import (
+    UnsafeAddress,
+    body_encoding,
+    build_message,
+    header_text,
+    render,
+)
 from services.notifier.settings import NotifierSettings
 from shared.links import read_token
 from tests.unit.notifier.digest_bodies import CONTACT, COURSES, LEARNER, ROUTES, weekly_digest
@@ -286,3 +292,37 @@ def test_alerts_use_the_alert_template():
     assert render(no_courses, CONTACT, digest_links(no_courses, SETTINGS)).subject == (
         "A shorter route to nurse responsible for general care"
     )
+
+
+def test_bodies_travel_as_they_are_when_their_lines_fit_smtp():
+    message = build_message(
+        weekly_digest(), CONTACT, digest_links(weekly_digest(), SETTINGS), SENDER
+    )
+    encodings = [part["Content-Transfer-Encoding"] for part in message.iter_parts()]
+    raw = message.as_bytes()
+
+    assert encodings == ["8bit", "8bit"]  # "£" in the costs: UTF-8 as it is
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    assert "£" in parsed().get_body(("plain",)).get_content()
+
+
+def test_a_line_longer_than_smtp_allows_makes_that_body_quoted_printable():
+    title = "Health and Social Care " * 60  # one line of ~1,400 characters in both bodies
+    digest = weekly_digest()
+    digest = replace(digest, courses=(replace(digest.courses[0], title=title),))
+    message = build_message(digest, CONTACT, digest_links(digest, SETTINGS), SENDER)
+    encodings = [part["Content-Transfer-Encoding"] for part in message.iter_parts()]
+    raw = message.as_bytes()
+    back = email.message_from_bytes(raw, policy=policy.default)
+
+    assert encodings == ["quoted-printable", "quoted-printable"]
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    assert title.strip() in back.get_body(("plain",)).get_content()
+
+
+def test_body_encoding_names_the_lightest_encoding_that_is_valid():
+    assert body_encoding("Hello\n") == "7bit"
+    assert body_encoding("Costs £450\n") == "8bit"
+    assert body_encoding("x" * 998 + "\n") == "7bit"
+    assert body_encoding("x" * 999 + "\n") == "quoted-printable"
+    assert body_encoding("£" * 500 + "\n") == "quoted-printable"  # 1,000 octets in UTF-8
