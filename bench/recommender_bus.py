@@ -240,7 +240,8 @@ def build_template(
        `fetch_district_centroid` and `fetch_course` tasks store);
     2. insert `history` past interactions and train a model on them into `models` (what the
        `recommender.train` task does), unless `history` is 0 (then no model serves);
-    3. let the consumer handle every registration on the stream (a group from 0).
+    3. let the consumer handle every registration on the stream (a group from 0), and drain
+       the rescoring queue that leaves.
     """
     rng = random.Random(seed)
     upgrade(load(SERVICE), url)
@@ -268,6 +269,10 @@ def build_template(
         consumer = consumer_for(database, redis_url)
         reset_group(consumer.client, consumer.streams, "0")
         drain(consumer.run_once, learners, "learners (template)")
+        # the registrations came as a backlog, so their learners were queued for rescoring:
+        # drain the queue, as a worker would have, so no round starts with it
+        settings = RecommenderSettings.from_env()
+        rescoring.drain(database, recommender_for(settings.models_dir), settings.start_horizon_days)
         with database.session_scope() as session:
             found = session.scalar(select(func.count()).select_from(LearnerView))
         if found != learners:

@@ -142,7 +142,7 @@ def _upsert_statement(
     dialect: str, model: type, key: tuple[str, ...], columns: tuple[str, ...]
 ) -> Executable:
     module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(model)
+    statement = module.insert(model.__table__)  # Core: the ORM bulk path costs ~4x more
     return statement.on_conflict_do_update(
         index_elements=list(key),
         set_={name: statement.excluded[name] for name in columns if name not in key},

@@ -69,5 +69,5 @@ class InboxBatch:
     def record(self) -> None:
         """Insert the rows of the events found new, in the caller's transaction."""
         if self.rows:
-            self.session.execute(insert(self.model), self.rows)
+            self.session.execute(insert(self.model.__table__), self.rows)  # Core, not ORM bulk
             self.rows = []
