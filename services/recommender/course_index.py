@@ -20,10 +20,13 @@ from sqlalchemy.orm import Session
 
 from services.recommender import read_model
 from services.recommender.content import ContentMatrix, CourseContent
-from services.recommender.feasibility import CourseFacts, CourseTable
+from services.recommender.feasibility import CourseFacts, CourseTable, FilterParts
 from services.recommender.models import CourseView, InteractionView
 from services.recommender.routes import RouteCourse, skill_key
 
+#: Filter parts a serving process keeps per course index (64 x 50,000 courses x 8 bytes is
+#: 25 MB at most; the popular districts and today's window stay in).
+KEPT_FILTER_PARTS = 64
 #: Interaction kinds that do not count as having taken a course.
 NOT_TAKEN = ("dismissed", "not-interested", "viewed")
 
@@ -86,6 +89,13 @@ class CourseIndex:
 
     def __len__(self) -> int:
         return len(self.table)
+
+    @property
+    def filter_parts(self) -> FilterParts:
+        """The hard filters' parts kept for this index across requests (distances from each
+        district, each day's start window, modes, funding), so a request computes only what
+        is its own: at most `KEPT_FILTER_PARTS` arrays (8 bytes a course each at most)."""
+        return self.__dict__.setdefault("_filter_parts", FilterParts(self.table, KEPT_FILTER_PARTS))
 
     def route_kind_mask(self, kind: str) -> np.ndarray:
         """bool (n,): courses of route `kind` or of both routes (built once per kind)."""

@@ -42,6 +42,8 @@ operations, per request; both follow the same rules, which a test checks course 
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -382,19 +384,36 @@ class FilterParts:
     distances from a centroid, the start-window mask, the delivery-modes mask, the costs after
     funding for an age band and level. Kept (read-only) once computed, so learners sharing a
     district, window, modes or funding share them: a batch of learners computes each once
-    (distances alone are half of `feasible`). A fresh one per call keeps nothing."""
+    (distances alone are half of `feasible`). A fresh one per call keeps nothing.
 
-    def __init__(self, table: CourseTable) -> None:
+    `limit`: at most that many arrays kept, the least recently used dropped first (a serving
+    process keeps one per course index for every request: districts and days would otherwise
+    pile up, 8 bytes a course each); None keeps all (a batch's, dropped with it). Safe to share
+    between threads: two may compute the same part at once, and one of them is kept.
+    """
+
+    def __init__(self, table: CourseTable, limit: int | None = None) -> None:
         self.table = table
-        self._kept: dict[tuple, np.ndarray] = {}
+        self.limit = limit
+        self._kept: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def _keep(self, key: tuple, make: Callable[[], np.ndarray]) -> np.ndarray:
-        value = self._kept.get(key)
-        if value is None:
-            value = make()
-            value.setflags(write=False)
+        with self._lock:
+            value = self._kept.get(key)
+            if value is not None:
+                self._kept.move_to_end(key)
+                return value
+        value = make()
+        value.setflags(write=False)
+        with self._lock:
             self._kept[key] = value
+            if self.limit is not None and len(self._kept) > self.limit:
+                self._kept.popitem(last=False)
         return value
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
     def distances(self, centroid: tuple[float, float] | None) -> np.ndarray:
         """float64 (n,): `_distances` from `centroid`."""

@@ -299,7 +299,7 @@ def recommend(
         limits = _limits(session, learner, ask)
     except NoCourseFits:
         return []
-    verdict = feasible(index.table, limits, today, horizon_days)
+    verdict = feasible(index.table, limits, today, horizon_days, index.filter_parts)
     ranking = rank_feasible(snapshot, learner, verdict, ask, now, blend)
     if ranking is None:
         return []

@@ -14,6 +14,7 @@ import pytest
 from services.recommender.feasibility import (
     CourseFacts,
     CourseTable,
+    FilterParts,
     LearnerLimits,
     check_course,
     cost_to_learner,
@@ -509,6 +510,39 @@ def test_the_vector_filter_agrees_with_the_one_course_check_for_every_course():
         "fully-funded", "employer-funded", "free-16-19", "first-full-level-2",
         "first-full-level-3", "advanced-learner-loan", "tuition-fee-loan", "fee",
     }  # fmt: skip
+
+
+def test_kept_filter_parts_give_the_same_answers_as_parts_computed_per_call():
+    """A serving process keeps one `FilterParts` per course index for every request (and
+    drops the least recently used past its limit): answers must not depend on what it holds."""
+    rng = random.Random(20270105)
+    courses = [random_course(rng, course_id) for course_id in range(1, 201)]
+    table = CourseTable.from_courses(courses)
+    kept = FilterParts(table, limit=3)
+
+    for _ in range(40):
+        learner = random_learner(rng)
+        today = TODAY + timedelta(days=rng.randint(0, 3))
+        fresh = feasible(table, learner, today, horizon_days=200)
+        shared = feasible(table, learner, today, horizon_days=200, parts=kept)
+        assert shared.mask.tolist() == fresh.mask.tolist()
+        assert shared.cost_to_learner_pence.tolist() == fresh.cost_to_learner_pence.tolist()
+        np.testing.assert_array_equal(shared.distance_km, fresh.distance_km)
+        assert len(kept) <= 3
+
+
+def test_kept_filter_parts_drop_the_least_recently_used_first():
+    table = CourseTable.from_courses([COURSE])
+    parts = FilterParts(table, limit=2)
+    preston = parts.distances(PRESTON)
+    parts.distances(BURNLEY)
+    assert parts.distances(PRESTON) is preston  # kept, and now the most recent
+    parts.distances(LANCASTER)  # drops Burnley's, the least recently used
+
+    assert len(parts) == 2
+    assert parts.distances(PRESTON) is preston
+    assert parts.distances(BURNLEY) is not None  # computed again
+    assert not parts.distances(LANCASTER).flags.writeable  # shared: read-only
 
 
 def test_the_vector_filter_answers_arrays_aligned_with_the_table():
