@@ -15,6 +15,9 @@ message but before `mark_sent` committed, that second claim sends it again, with
 Message-ID. The caller commits `mark_sent` right after the server's reply, so that window is one
 UPDATE and one commit long, and at most one resend per killed worker can come of it.
 
+The send path's functions take a `Session` or, cheaper for a batch of thousands, a Core
+`Connection` (`sending.send_batch`'s): every statement here is a Core statement.
+
 Plain Python: no Flask or Celery.
 """
 
@@ -28,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, bindparam, delete, func, select, update
+from sqlalchemy import Connection, String, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -132,12 +135,13 @@ def _statements_for(dialect: str) -> _DialectStatements:
     )
 
 
-def _statements(session: Session) -> _DialectStatements:
-    return _statements_for(session.get_bind().dialect.name)
+def _statements(session: Session | Connection) -> _DialectStatements:
+    bind = session if isinstance(session, Connection) else session.get_bind()
+    return _statements_for(bind.dialect.name)
 
 
 def claim(
-    session: Session,
+    session: Session | Connection,
     key: DigestKey,
     owner: str,
     *,
@@ -185,7 +189,9 @@ def claim(
     return REFUSALS.get(state or "", "in-progress")
 
 
-def _finish(session: Session, statement: Any, digest_id: str, owner: str, **values: Any) -> bool:
+def _finish(
+    session: Session | Connection, statement: Any, digest_id: str, owner: str, **values: Any
+) -> bool:
     """Complete our claim; False when it is no longer ours (the lease ran out and another
     worker took it, or the learner was erased meanwhile)."""
     result = session.execute(
@@ -197,13 +203,17 @@ def _finish(session: Session, statement: Any, digest_id: str, owner: str, **valu
 
 
 def mark_sent(
-    session: Session, digest_id: str, owner: str, message_id: str, course_ids: Sequence[int]
+    session: Session | Connection,
+    digest_id: str,
+    owner: str,
+    message_id: str,
+    course_ids: Sequence[int],
 ) -> bool:
     """The server accepted the message: commit this at once (see the module doc)."""
     return _finish(session, _SENT, digest_id, owner, message=message_id, courses=list(course_ids))
 
 
-def mark_failed(session: Session, digest_id: str, owner: str, detail: str) -> bool:
+def mark_failed(session: Session | Connection, digest_id: str, owner: str, detail: str) -> bool:
     """Transient failures outlasted the tries (or composing failed): a later run may claim it
     again."""
     return _finish(
@@ -211,7 +221,7 @@ def mark_failed(session: Session, digest_id: str, owner: str, detail: str) -> bo
     )
 
 
-def mark_skipped(session: Session, digest_id: str, owner: str, detail: str) -> bool:
+def mark_skipped(session: Session | Connection, digest_id: str, owner: str, detail: str) -> bool:
     """Nothing to send for this digest (for good: the period is over or the alert is moot)."""
     return _finish(
         session, _ENDED, digest_id, owner, new_state=SKIPPED, message=None, why=detail[:500]
@@ -219,7 +229,7 @@ def mark_skipped(session: Session, digest_id: str, owner: str, detail: str) -> b
 
 
 def mark_bounced(
-    session: Session,
+    session: Session | Connection,
     key: DigestKey,
     owner: str,
     address: str,
@@ -242,7 +252,9 @@ def address_hash(address: str) -> str:
     return hashlib.sha256(address.strip().lower().encode()).hexdigest()
 
 
-def record_bounce(session: Session, learner_id: int, address: str, code: int, detail: str) -> None:
+def record_bounce(
+    session: Session | Connection, learner_id: int, address: str, code: int, detail: str
+) -> None:
     """Remember that `address` bounced (once: a second bounce changes nothing)."""
     session.execute(
         _statements(session).bounce_new,
@@ -251,7 +263,7 @@ def record_bounce(session: Session, learner_id: int, address: str, code: int, de
     )  # fmt: skip
 
 
-def is_bounced(session: Session, address: str) -> bool:
+def is_bounced(session: Session | Connection, address: str) -> bool:
     return session.execute(_BOUNCED, {"hash": address_hash(address)}).first() is not None
 
 
