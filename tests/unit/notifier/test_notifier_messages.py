@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from email import policy
 from email.header import decode_header, make_header
+from email.message import EmailMessage
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,11 +18,13 @@ import pytest
 from services.notifier.digests import Contact
 from services.notifier.email_links import digest_links
 from services.notifier.messages import (
+    POLICY,
     UnsafeAddress,
     body_encoding,
     build_message,
     header_text,
     render,
+    set_bodies,
 )
 from services.notifier.settings import NotifierSettings
 from shared.links import read_token
@@ -326,3 +329,44 @@ def test_body_encoding_names_the_lightest_encoding_that_is_valid():
     assert body_encoding("x" * 998 + "\n") == "7bit"
     assert body_encoding("x" * 999 + "\n") == "quoted-printable"
     assert body_encoding("£" * 500 + "\n") == "quoted-printable"  # 1,000 octets in UTF-8
+
+
+def standard_library_bodies(text: str, html: str) -> EmailMessage:
+    message = EmailMessage(policy=POLICY)
+    message.set_content(text, cte=body_encoding(text))
+    message.add_alternative(html, subtype="html", cte=body_encoding(html))
+    del message.get_payload()[1]["MIME-Version"]  # CPython repeats it in the added part
+    return message
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("Hello Ada,\nCosts £450.\n", "<p>Costs &pound;450 or £450</p>"),
+        ("plain ASCII\r\nwith CRLF\rand CR", "<p>" + "x" * 1200 + "</p>\n"),
+        ("", "<p>\n\n</p>\n\n"),
+    ],
+)
+def test_set_bodies_makes_what_set_content_and_add_alternative_make(text, html):
+    ours = EmailMessage(policy=POLICY)
+    set_bodies(ours, text, html)
+    theirs = standard_library_bodies(text, html)
+
+    def without_boundary(message: EmailMessage) -> bytes:
+        raw = message.as_bytes()
+        return raw.replace(message.get_boundary().encode(), b"BOUNDARY")
+
+    assert without_boundary(ours) == without_boundary(theirs)
+    assert ours.get_body(("plain",)).get_content() == theirs.get_body(("plain",)).get_content()
+    assert ours.get_body(("html",)).get_content() == theirs.get_body(("html",)).get_content()
+
+
+def test_messages_share_no_header_that_sending_changes():
+    first, second = (
+        build_message(weekly_digest(), CONTACT, digest_links(weekly_digest(), SETTINGS), SENDER)
+        for _ in range(2)
+    )
+    first.as_bytes()  # the generator gives the flattened message a boundary
+    assert first.get_boundary()
+    assert second.get_boundary() is None
+    assert second["Content-Type"].params == {}
