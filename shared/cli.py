@@ -14,9 +14,7 @@ import importlib
 import importlib.util
 import logging
 import os
-import signal
 import sys
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from services import SERVICE_NAMES, all_specs, load
 from shared.bus.consumer import Consumer, ConsumerPolicy
 from shared.bus.relay import Relay
 from shared.settings import Settings
+from shared.shutdown import stop_on_signals
 
 service_argument = click.argument("service", type=click.Choice(SERVICE_NAMES))
 
@@ -70,7 +69,7 @@ def consume(service: str) -> None:
         tombstones=spec.models.ErasedLearner,
     )
     click.echo(f"consumer {service}: group {service} on {', '.join(consumer.streams)}")
-    consumer.run_forever(_stop_on_signals())
+    consumer.run_forever(stop_on_signals())
 
 
 @main.command()
@@ -87,7 +86,7 @@ def relay(service: str) -> None:
         republish_window=timedelta(seconds=settings.bus_republish_window_seconds),
     )
     click.echo(f"relay {service}: outbox -> {outbox_relay.stream}")
-    outbox_relay.run_forever(_stop_on_signals(), settings.relay_poll_seconds)
+    outbox_relay.run_forever(stop_on_signals(), settings.relay_poll_seconds)
 
 
 @main.command()
@@ -151,14 +150,6 @@ def policy_from(settings: Settings) -> ConsumerPolicy:
         handler_time_limit_seconds=settings.bus_handler_time_limit_seconds,
         reclaim_idle_seconds=settings.bus_reclaim_idle_seconds,
     )
-
-
-def _stop_on_signals() -> threading.Event:
-    """An event set by SIGTERM or SIGINT, so loops finish the message in hand and exit."""
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    return stop
 
 
 # Commands that start several processes or load data live in their own modules.

@@ -5,9 +5,7 @@ the SMTP inbox of the mailto: unsubscribe address."""
 from __future__ import annotations
 
 import json
-import signal
 import sys
-import threading
 from collections import Counter
 
 import click
@@ -15,6 +13,7 @@ import click
 from services.notifier import sending
 from services.notifier.settings import NotifierSettings
 from shared.db import Database
+from shared.shutdown import stop_on_signals
 
 notifier = click.Group(
     "notifier", help="Notifier: send digests now; receive unsubscribe requests by mail."
@@ -82,8 +81,6 @@ def unsubscribe_inbox(host: str, port: int) -> None:
     controller = Controller(handler, hostname=host, port=port, data_size_limit=MAX_MESSAGE_BYTES)
     controller.start()
     click.echo(f"unsubscribe inbox for {settings.unsubscribe_mailto} on {host}:{port}")
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     stop.wait()
     controller.stop()
