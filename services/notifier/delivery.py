@@ -256,6 +256,7 @@ def submit(
 
 
 def has_8bit_body(message: EmailMessage) -> bool:
+    """Whether a part of `message` travels as 8bit (SMTP needs BODY=8BITMIME for it)."""
     return any(part.get("Content-Transfer-Encoding") == "8bit" for part in message.walk())
 
 
