@@ -778,9 +778,11 @@ def serving(
 
 
 def _answers(http: requests.Session, url: str) -> bool:
+    """Whether `url` answers OK now; not yet if it refuses or is too slow (a starting
+    gunicorn on a loaded machine can take over 2 s to answer its first request)."""
     try:
         return http.get(url, timeout=2).ok
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):
         return False
 
 
