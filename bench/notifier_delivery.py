@@ -7,7 +7,14 @@ messages over one reused connection, in the same run.
   `EmailMessage`), SMTP through `delivery.SmtpTransport`, and "sent" committed right after the
   server's reply; in batches of `--batch` learners, one SMTP connection per batch, as the
   `notifier.send_digests` task does.
-- **bare**: `smtplib.SMTP.send_message` of the very messages ours built, over one connection.
+- **bare**: `smtplib.SMTP.send_message` of the very messages ours builds, over one connection
+  (built by the same composer before its timing, for the period ours sends next; declared
+  BODY=8BITMIME when a part is 8bit, as a correct sender must).
+
+The two alternate in rounds (bare, ours, bare, ours, ...: `--rounds` of each, every learner in
+each), so that a change of load on the machine falls on both; each round records its 1-minute
+load average before and after, this process's CPU seconds, the SMTP server's, and the rest of
+the machine's (from /proc/stat), and the ratio is over all rounds.
 
 What is not timed (and said so in the JSON): the HTTP answers a send needs from the other
 services. The profile's contacts and the recommender's and catalogue's answers are fetched
@@ -18,7 +25,7 @@ handed to the timed run as they came back.
 The SMTP server is aiosmtpd in its own process (it accepts and discards, counting messages),
 so it does not share the interpreter with the sender.
 
-    .venv/bin/python bench/notifier_delivery.py [--learners 10000 --batch 100]
+    .venv/bin/python bench/notifier_delivery.py [--learners 10000 --batch 100 --rounds 2]
 
 Writes bench/results/notifier_delivery.json. Figures depend on the machine.
 """
@@ -50,7 +57,7 @@ from werkzeug.serving import make_server
 from services import load
 from services.notifier import digests
 from services.notifier.contacts import ContactBook
-from services.notifier.delivery import Backoff, SmtpConfig, SmtpTransport
+from services.notifier.delivery import Backoff, SmtpConfig, SmtpTransport, has_8bit_body
 from services.notifier.digest_sources import DigestInputs, DigestSources
 from services.notifier.digests import Contact
 from services.notifier.sending import (
@@ -67,8 +74,12 @@ from shared.migrate import upgrade
 RESULTS = Path(__file__).parent / "results"
 N_COURSES = 400
 SERVER = r"""
-import signal, sys, threading
+import signal, sys
 from aiosmtpd.controller import Controller
+
+# SIGTERM blocked before the server's thread starts (it inherits the mask) and then waited for:
+# no Python handler runs, so none can deadlock on a lock the main thread holds
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
 
 class Count:
     received = 0
@@ -79,9 +90,7 @@ class Count:
 controller = Controller(Count(), hostname="127.0.0.1", port=int(sys.argv[1]))
 controller.start()
 print("ready", flush=True)
-stop = threading.Event()
-signal.signal(signal.SIGTERM, lambda *_: stop.set())
-stop.wait()
+signal.sigwait({signal.SIGTERM})
 controller.stop()
 print(Count.received, flush=True)
 """
@@ -243,12 +252,70 @@ def settle() -> None:
     gc.freeze()
 
 
-def bare(port: int, messages: list[tuple[EmailMessage, str]]) -> float:
+def bare(port: int, messages: list[tuple[EmailMessage, str, list[str]]]) -> float:
+    """Seconds to send `messages` (message, recipient, MAIL FROM options) over one connection."""
     started = time.perf_counter()
     with smtplib.SMTP("127.0.0.1", port) as connection:
-        for message, address in messages:
-            connection.send_message(message, to_addrs=[address])
+        for message, address, options in messages:
+            connection.send_message(message, to_addrs=[address], mail_options=options)
     return time.perf_counter() - started
+
+
+def bare_messages(
+    learner_ids: list[int], period: str, answers: Prefetched, composer: DigestComposer
+) -> list[tuple[EmailMessage, str, list[str]]]:
+    """The messages ours sends for `period`, built by the same composer, and their options."""
+    messages = []
+    for learner_id in learner_ids:
+        contact = answers.contact(learner_id)
+        message = composer.compose(contact, "weekly", period).message
+        options = ["BODY=8BITMIME"] if has_8bit_body(message) else []
+        messages.append((message, contact.email, options))
+    return messages
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU seconds (user + system) of this process, or of process `pid`."""
+    if pid is None:
+        return time.process_time()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> float:
+    """CPU seconds spent by the whole machine, every core (user, nice, system, irq, ...)."""
+    ticks = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    busy = sum(int(t) for i, t in enumerate(ticks) if i not in (3, 4))  # not idle, iowait
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+class Round:
+    """Wall seconds, CPU seconds (ours, the SMTP server's, the rest of the machine's) and the
+    1-minute load average around one timed loop."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+
+    def __enter__(self) -> Round:
+        self.load_before = os.getloadavg()[0]
+        self.cpu = (cpu_seconds(), cpu_seconds(self.server_pid), machine_cpu_seconds())
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.seconds = time.perf_counter() - self.started
+        ours, server, machine = (
+            cpu_seconds() - self.cpu[0],
+            cpu_seconds(self.server_pid) - self.cpu[1],
+            machine_cpu_seconds() - self.cpu[2],
+        )
+        self.figures = {
+            "load_1min_before": round(self.load_before, 2),
+            "load_1min_after": round(os.getloadavg()[0], 2),
+            "cpu_seconds_this_process": round(ours, 2),
+            "cpu_seconds_smtp_server": round(server, 2),
+            "cpu_seconds_rest_of_machine": round(max(machine - ours - server, 0.0), 2),
+        }
 
 
 def rate(count: int, seconds: float) -> float:
@@ -259,6 +326,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of bare then ours")
     parser.add_argument("--database-url", default=None, help="default: a SQLite file in a tmpdir")
     parser.add_argument("--out", type=Path, default=RESULTS / "notifier_delivery.json")
     args = parser.parse_args()
@@ -273,6 +341,7 @@ def main() -> None:
     services = make_server("127.0.0.1", free_port(), other_services_app, threaded=True)
     threading.Thread(target=services.serve_forever, daemon=True).start()
     settings = NotifierSettings.from_env({})
+    rounds: list[dict] = []
     try:
         with tempfile.TemporaryDirectory(prefix="routeways-bench-notifier-") as folder:
             url = args.database_url or f"sqlite:///{Path(folder) / 'notifier.sqlite3'}"
@@ -284,38 +353,112 @@ def main() -> None:
             with Database(url) as database:
                 # a warm-up batch (templates compiled, connections pooled), not counted
                 ours(database, port, learner_ids[:50], "warm-up", answers, composer, args.batch)
+                for number in range(1, args.rounds + 1):
+                    period = f"2026-W{47 + number}"
+                    messages = bare_messages(learner_ids, period, answers, composer)
+                    settle()
+                    with Round(server.pid) as bare_round:
+                        bare(port, messages)
+                    del messages
+                    settle()
+                    with Round(server.pid) as ours_round:
+                        _, statuses, connections = ours(
+                            database, port, learner_ids, period, answers, composer, args.batch
+                        )
+                    rounds.append(
+                        round_figures(
+                            number, len(learner_ids), bare_round, ours_round, statuses, connections
+                        )
+                    )
+                    print(json.dumps(rounds[-1]), flush=True)
                 settle()
-                ours_seconds, statuses, connections = ours(
-                    database, port, learner_ids, "2026-W48", answers, composer, args.batch
-                )
-                settle()
-                compose_seconds = compose_only(learner_ids, "2026-W48", answers, composer)
-                # the same messages again, untimed, for the delivery-only and bare loops
+                compose_seconds = compose_only(learner_ids, "2026-W60", answers, composer)
+                # the messages again, untimed, for the delivery-only loop
                 built = {
-                    i: composer.compose(answers.contact(i), "weekly", "2026-W48")
+                    i: composer.compose(answers.contact(i), "weekly", "2026-W61")
                     for i in learner_ids
                 }
                 settle()
                 delivery_seconds, delivery_statuses, _ = ours(
-                    database, port, learner_ids, "2026-W49", answers, Prebuilt(built), args.batch
+                    database, port, learner_ids, "2026-W61", answers, Prebuilt(built), args.batch
                 )
-            messages = [(built[i].message, answers.contact(i).email) for i in learner_ids]
-            settle()
-            bare_seconds = bare(port, messages)
     finally:
         services.shutdown()
         server.send_signal(signal.SIGTERM)
         received = int(server.communicate(timeout=30)[0].strip().splitlines()[-1])
-    sent = statuses.get("sent", 0)
-    ours_rate, bare_rate = rate(sent, ours_seconds), rate(len(messages), bare_seconds)
+    result = summary(args, url, fetch_seconds, rounds, learner_ids, compose_seconds)
+    bare_rate = result["bare"]["messages_per_second"]
     delivery_rate = rate(delivery_statuses.get("sent", 0), delivery_seconds)
-    result = {
+    result["breakdown"]["delivery_only"] = {
+        "what": "ours with the messages built before the timing: checks + claim + SMTP "
+        "+ records (the delivery side's own cost), one pass after the rounds",
+        "outcomes": delivery_statuses,
+        "seconds": round(delivery_seconds, 3),
+        "digests_per_second": delivery_rate,
+        "ratio_to_bare": round(delivery_rate / bare_rate, 3),
+    }
+    sent = sum(r["ours"]["digests_sent"] for r in rounds)
+    result["server_received"] = received
+    result["server_expected"] = (
+        50 + sent + args.learners * args.rounds + delivery_statuses.get("sent", 0)
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+def round_figures(
+    number: int,
+    messages: int,
+    bare_round: Round,
+    ours_round: Round,
+    statuses: dict,
+    connections: int,
+) -> dict:
+    sent = statuses.get("sent", 0)
+    bare_rate, ours_rate = rate(messages, bare_round.seconds), rate(sent, ours_round.seconds)
+    return {
+        "round": number,
+        "bare": {
+            "seconds": round(bare_round.seconds, 3),
+            "messages": messages,
+            "messages_per_second": bare_rate,
+            **bare_round.figures,
+        },
+        "ours": {
+            "digests_sent": sent,
+            "outcomes": statuses,
+            "smtp_connections": connections,
+            "seconds": round(ours_round.seconds, 3),
+            "digests_per_second": ours_rate,
+            **ours_round.figures,
+        },
+        "ratio_ours_to_bare": round(ours_rate / bare_rate, 3),
+    }
+
+
+def summary(
+    args: argparse.Namespace,
+    url: str,
+    fetch_seconds: float,
+    rounds: list[dict],
+    learner_ids: list[int],
+    compose_seconds: float,
+) -> dict:
+    """The JSON: totals over the rounds (rates from summed counts and seconds) and each round."""
+    sent = sum(r["ours"]["digests_sent"] for r in rounds)
+    ours_seconds = sum(r["ours"]["seconds"] for r in rounds)
+    bare_seconds = sum(r["bare"]["seconds"] for r in rounds)
+    bare_count = len(learner_ids) * len(rounds)
+    ours_rate, bare_rate = rate(sent, ours_seconds), rate(bare_count, bare_seconds)
+    return {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
         "database": "SQLite (WAL)" if url.startswith("sqlite") else url.split("://")[0],
         "learners": args.learners,
         "batch_size": args.batch,
+        "rounds": len(rounds),
         "smtp_server": "aiosmtpd in its own process on loopback, accepting and discarding",
         "stand_in": "the profile (contacts), recommender (suggestions, routes) and catalogue "
         "(courses, providers) answers came from an in-process stand-in over HTTP, fetched "
@@ -324,21 +467,21 @@ def main() -> None:
         "sending, composing, rendering or bookkeeping is stubbed",
         "ours": {
             "what": "per learner: checks + claim (commit) + compose + links + build_message + "
-            "SMTP send + sent (commit); one SMTP connection per batch",
+            "SMTP send + sent (commit); one SMTP connection per batch; all rounds",
             "digests_sent": sent,
-            "outcomes": statuses,
-            "smtp_connections": connections,
             "seconds": round(ours_seconds, 3),
             "digests_per_second": ours_rate,
         },
         "bare": {
-            "what": "smtplib send_message of the same messages over one reused connection",
-            "messages": len(messages),
+            "what": "smtplib send_message of the same messages over one reused connection; "
+            "all rounds",
+            "messages": bare_count,
             "seconds": round(bare_seconds, 3),
             "messages_per_second": bare_rate,
         },
         "ratio_ours_to_bare": round(ours_rate / bare_rate, 3),
         "target_ratio": 0.7,
+        "per_round": rounds,
         "breakdown": {
             "compose_only": {
                 "what": "digests.compose + links + messages.build_message alone, no DB or SMTP",
@@ -346,25 +489,12 @@ def main() -> None:
                 "digests_per_second": rate(len(learner_ids), compose_seconds),
                 "ms_per_digest": round(compose_seconds / len(learner_ids) * 1000, 3),
             },
-            "delivery_only": {
-                "what": "ours with the messages built before the timing: checks + claim + SMTP "
-                "+ records (the delivery side's own cost)",
-                "outcomes": delivery_statuses,
-                "seconds": round(delivery_seconds, 3),
-                "digests_per_second": delivery_rate,
-                "ratio_to_bare": round(delivery_rate / bare_rate, 3),
-            },
             "ms_per_digest": {
                 "ours": round(ours_seconds / sent * 1000, 3),
-                "bare": round(bare_seconds / len(messages) * 1000, 3),
+                "bare": round(bare_seconds / bare_count * 1000, 3),
             },
         },
-        "server_received": received,
-        "server_expected": 50 + sent + delivery_statuses.get("sent", 0) + len(messages),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -54,9 +54,7 @@ def test_a_shortlist_reaches_the_learner_once_whatever_email_frequency_they_chos
     notifier_db, profile_http, canned_services, smtp, monkeypatch
 ):
     point_tasks_at(monkeypatch, notifier_db, profile_http, canned_services, smtp)
-    learner = profile_http.register(
-        name="Aisha Khan", email="aisha@example.org", consent=MONTHLY
-    )
+    learner = profile_http.register(name="Aisha Khan", email="aisha@example.org", consent=MONTHLY)
     body = shortlist(learner["id"])
 
     first = notifier_tasks.send_shortlist(body)
