@@ -33,6 +33,24 @@ def test_a_goal_occupation_ranks_the_courses_leading_to_it_first():
     assert scores.max() <= 1.0 + 1e-6
 
 
+def test_content_scores_are_the_same_bits_for_few_rows_and_for_most_rows():
+    rng = np.random.default_rng(3)
+    skills = [f"s{k}" for k in range(40)]
+    courses = [
+        CourseContent(list(rng.choice(skills, 3)), [str(1000 + i % 9)], f"sector {i % 5}", i % 7)
+        for i in range(400)
+    ]
+    content = ContentMatrix.build(courses)
+    profile = learner_profile(content, {"goals": {"sectors": ["sector 2"]}}, [4, 9, 17])
+    many = np.sort(rng.choice(400, 300, replace=False))  # scored over every course
+    few = many[::20]  # gathered first
+    assert np.array_equal(
+        content_scores(content, profile, many)[::20], content_scores(content, profile, few)
+    )
+    expected = np.asarray(content.rows[many] @ profile).ravel().astype(np.float32)
+    assert np.array_equal(content_scores(content, profile, many), expected)
+
+
 def test_courses_taken_pull_the_profile_towards_their_content():
     content = ContentMatrix.build([DIGITAL, CARE, MORE_DIGITAL])
     scores = content_scores(content, learner_profile(content, {}, [0]), np.array([1, 2]))

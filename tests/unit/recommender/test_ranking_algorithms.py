@@ -8,6 +8,7 @@ from scipy.sparse import csr_matrix
 from services.recommender.ranking.algorithms import (
     Bm25Weighting,
     RankerParams,
+    factors_times,
     fit,
     normalise_top,
 )
@@ -170,6 +171,16 @@ def test_scoring_chosen_courses_agrees_with_recommend_on_their_order(kind):
     expected = [int(c) for c in top[0] if c >= 0]
     ours = [int(c) for c in columns[np.argsort(-scores, kind="stable")] if c not in liked]
     assert ours[: len(expected[:3])] == expected[:3]  # item-kNN answers only scored courses
+
+
+def test_factors_times_gives_each_course_its_product_whichever_way_it_is_taken():
+    rng = np.random.default_rng(5)
+    factors = rng.standard_normal((1000, 16), dtype=np.float32)
+    learner = rng.standard_normal(16, dtype=np.float32)
+    many = np.sort(rng.choice(1000, 600, replace=False))  # scored over every course
+    few = many[:40]  # gathered first
+    assert np.allclose(factors_times(factors, many, learner), factors[many] @ learner, atol=1e-5)
+    assert np.allclose(factors_times(factors, few, learner), factors[few] @ learner, atol=1e-5)
 
 
 def test_scoring_a_learner_the_model_never_met_recalculates_or_declines():
