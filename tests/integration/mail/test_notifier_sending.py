@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from services.notifier import delivery_records, sending
-from services.notifier.contacts import ContactBook
+from services.notifier.contacts import ContactBook, ContactUnavailable
 from services.notifier.delivery import Backoff, SmtpConfig, SmtpTransport
 from services.notifier.digests import digest_id
 from services.notifier.models import BouncedAddress, Delivery, ErasedLearner, Recipient
@@ -363,4 +363,63 @@ def test_one_learners_surprise_does_not_cost_the_rest_of_the_batch(notifier_db, 
     assert {(r.learner_id, r.state) for r in rows(notifier_db)} == {
         (first["id"], "claimed"),
         (second["id"], "sent"),
+    }
+
+
+class FailingFor:
+    """The real composer, except that composing one learner's digest raises (a template or
+    answer the content side could not handle)."""
+
+    def __init__(self, learner_id: int) -> None:
+        self.real, self.learner_id = composer(), learner_id
+
+    def digest_id(self, learner_id, kind, period):
+        return self.real.digest_id(learner_id, kind, period)
+
+    def compose(self, contact, kind, period):
+        if contact.learner_id == self.learner_id:
+            raise RuntimeError("template exploded")
+        return self.real.compose(contact, kind, period)
+
+
+class UnavailableFrom:
+    """The profile's contacts until `learner_id`, then the service stops answering."""
+
+    def __init__(self, contacts, learner_id: int) -> None:
+        self.contacts, self.learner_id = contacts, learner_id
+
+    def contact(self, learner_id):
+        if learner_id == self.learner_id:
+            raise ContactUnavailable("profile service down")
+        return self.contacts.contact(learner_id)
+
+
+def test_outcomes_and_sends_keep_the_batch_order_while_the_next_message_is_composed_ahead(
+    notifier_db, profile_http, smtp
+):
+    sent_first = profile_http.register(email="one@example.org")
+    declined = _no_consent(profile_http, notifier_db)
+    broken = profile_http.register(email="broken@example.org")
+    sent_last = profile_http.register(email="four@example.org")
+    waiting = profile_http.register(email="five@example.org")
+    batch = [sent_first["id"], declined["id"], broken["id"], sent_last["id"], waiting["id"]]
+    outcomes = send(
+        notifier_db, UnavailableFrom(profile_http.contacts(), waiting["id"]), smtp, batch,
+        composer=FailingFor(broken["id"]),
+    )  # fmt: skip
+    assert [(o.learner_id, o.status) for o in outcomes] == [
+        (sent_first["id"], "sent"),
+        (declined["id"], "no-consent"),
+        (broken["id"], "failed"),
+        (sent_last["id"], "sent"),
+        (waiting["id"], "retry"),
+    ]
+    assert "template exploded" in outcomes[2].detail
+    assert [e[1] for e in smtp.handler.envelopes] == [["one@example.org"], ["four@example.org"]]
+    # the compose failure is recorded as failed (a later run tries again); the learner the
+    # profile could not answer for was never claimed
+    assert {(r.learner_id, r.state) for r in rows(notifier_db)} == {
+        (sent_first["id"], "sent"),
+        (broken["id"], "failed"),
+        (sent_last["id"], "sent"),
     }
