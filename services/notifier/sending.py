@@ -8,8 +8,7 @@ For each learner of a batch, in order:
    known to the profile service, email consent (an unsubscribe withdraws it), the frequency
    they chose is this kind (`instant` for alerts), the address never bounced;
 3. **claim** (`delivery_records.claim`), committed before anything is sent;
-4. **compose** and build the message (`Composer`: the content side), in a second thread
-   while the previous learner's message is delivered (steps 5 and 6 stay in order);
+4. **compose** and build the message (`Composer`: the content side);
 5. **deliver** (`delivery.SmtpTransport`, whose connection the whole batch reuses);
 6. **record**: `sent` committed right after the server's reply, or `bounced` (the address
    is never mailed again) or `failed` (a later run tries again, boundedly).
@@ -26,7 +25,6 @@ import os
 import socket
 import uuid
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -150,133 +148,67 @@ def send_batch(
     learner_ids = list(learner_ids)
     outcomes: list[Outcome] = []
     # One connection and Core statements (no ORM session: its bookkeeping cost more than the
-    # statements on SQLite), a short transaction per step. Each learner is claimed, then the
-    # previous one's message goes to the server while this one's is composed in a second
-    # thread (`_Claimed`): the server's reply and, in production, the recommender's and
-    # catalogue's answers are waits the composing fills.
-    with (
-        database.engine.connect() as connection,
-        ThreadPoolExecutor(1, thread_name_prefix="compose") as composing,
-    ):
-        batch = _Batch(connection, kind, period, composer, transport, rules, owner, composing)
-        claimed: _Claimed | None = None
+    # statements on SQLite), a short transaction per step.
+    with database.engine.connect() as connection:
         for position, learner_id in enumerate(learner_ids):
             try:
                 contact = contacts.contact(learner_id)
             except ContactUnavailable as error:
                 left = len(learner_ids) - position
                 log.warning("contacts unavailable, %d sends left for later: %s", left, error)
-                if claimed is not None:
-                    outcomes.append(batch.finish(claimed))
                 outcomes += [Outcome(i, RETRY, detail=str(error)) for i in learner_ids[position:]]
-                return outcomes
-            step = batch.claim(learner_id, contact)
-            if claimed is not None:
-                outcomes.append(batch.finish(claimed))
-            claimed = step if isinstance(step, _Claimed) else None
-            if isinstance(step, Outcome):
-                outcomes.append(step)
-        if claimed is not None:
-            outcomes.append(batch.finish(claimed))
+                break
+            try:
+                outcome = _send_one(
+                    connection, learner_id, contact, kind, period, composer, transport, rules, owner
+                )
+            except Exception as error:  # one learner's surprise must not cost the batch
+                log.exception("sending %s of %s to learner %d failed", kind, period, learner_id)
+                connection.rollback()
+                # A claim taken stays "claimed" until its lease runs out: whether the server got
+                # the message is unknown, and only a claim after the lease may send again.
+                outcome = Outcome(learner_id, FAILED, detail=f"unexpected: {error!r}")
+            outcomes.append(outcome)
     return outcomes
 
 
-@dataclass(frozen=True)
-class _Claimed:
-    """A learner whose digest is claimed (committed), its message being composed."""
-
-    learner_id: int
-    key: delivery_records.DigestKey
-    contact: Contact
-    composed: Future[Composed | None]
-
-
-@dataclass(frozen=True)
-class _Batch:
-    """One batch's connection, content side, transport and rules, for its two steps."""
-
-    connection: Connection
-    kind: str
-    period: str
-    composer: Composer
-    transport: SmtpTransport
-    rules: SendRules
-    owner: str
-    composing: ThreadPoolExecutor
-
-    def claim(self, learner_id: int, contact: Contact | None) -> Outcome | _Claimed:
-        """Checks and claim in one transaction, then the message's composing started; the
-        refusal's outcome when the learner must not or need not get it."""
-        try:
-            key = delivery_records.DigestKey(
-                self.composer.digest_id(learner_id, self.kind, self.period),
-                learner_id,
-                self.kind,
-                self.period,
-            )
-            with self.connection.begin():
-                refused = _checks(self.connection, learner_id, contact, self.kind)
-                refused = refused or delivery_records.claim(
-                    self.connection,
-                    key,
-                    self.owner,
-                    lease_seconds=self.rules.lease_seconds,
-                    max_claims=self.rules.max_claims,
-                )
-            if refused is not None:
-                log.info(
-                    "%s of %s to learner %d not sent: %s",
-                    self.kind,
-                    self.period,
-                    learner_id,
-                    refused,
-                )
-                return Outcome(learner_id, refused, key.digest_id)
-            assert contact is not None
-            composed = self.composing.submit(self.composer.compose, contact, self.kind, self.period)
-            return _Claimed(learner_id, key, contact, composed)
-        except Exception as error:  # one learner's surprise must not cost the batch
-            return self._unexpected(learner_id, error)
-
-    def finish(self, claimed: _Claimed) -> Outcome:
-        """The composed message delivered and its claim completed (sent, bounced, failed,
-        or skipped when there was nothing to tell)."""
-        key, learner_id = claimed.key, claimed.learner_id
-        try:
-            try:
-                composed = claimed.composed.result()
-            except Exception as error:
-                log.exception("composing %s for learner %d failed", key.digest_id, learner_id)
-                with self.connection.begin():
-                    delivery_records.mark_failed(
-                        self.connection, key.digest_id, self.owner, f"compose: {error!r}"
-                    )
-                return Outcome(learner_id, FAILED, key.digest_id, detail=f"compose: {error!r}")
-            if composed is None:
-                with self.connection.begin():
-                    delivery_records.mark_skipped(
-                        self.connection, key.digest_id, self.owner, NOTHING_TO_SEND
-                    )
-                return Outcome(learner_id, NOTHING_TO_SEND, key.digest_id)
-            status, message_id, detail = deliver(
-                self.connection,
-                key,
-                self.owner,
-                composed.message,
-                claimed.contact.email,
-                composed.course_ids,
-                self.transport,
-            )
-            return Outcome(learner_id, status, key.digest_id, message_id, detail)
-        except Exception as error:  # one learner's surprise must not cost the batch
-            return self._unexpected(learner_id, error)
-
-    def _unexpected(self, learner_id: int, error: Exception) -> Outcome:
-        log.exception("sending %s of %s to learner %d failed", self.kind, self.period, learner_id)
-        self.connection.rollback()
-        # A claim taken stays "claimed" until its lease runs out: whether the server got the
-        # message is unknown, and only a claim after the lease may send again.
-        return Outcome(learner_id, FAILED, detail=f"unexpected: {error!r}")
+def _send_one(
+    connection: Connection,
+    learner_id: int,
+    contact: Contact | None,
+    kind: str,
+    period: str,
+    composer: Composer,
+    transport: SmtpTransport,
+    rules: SendRules,
+    owner: str,
+) -> Outcome:
+    key = delivery_records.DigestKey(
+        composer.digest_id(learner_id, kind, period), learner_id, kind, period
+    )
+    with connection.begin():
+        refused = _checks(connection, learner_id, contact, kind) or delivery_records.claim(
+            connection, key, owner, lease_seconds=rules.lease_seconds, max_claims=rules.max_claims
+        )
+    if refused is not None:
+        log.info("%s of %s to learner %d not sent: %s", kind, period, learner_id, refused)
+        return Outcome(learner_id, refused, key.digest_id)
+    assert contact is not None
+    try:
+        composed = composer.compose(contact, kind, period)
+    except Exception as error:
+        log.exception("composing %s for learner %d failed", key.digest_id, learner_id)
+        with connection.begin():
+            delivery_records.mark_failed(connection, key.digest_id, owner, f"compose: {error!r}")
+        return Outcome(learner_id, FAILED, key.digest_id, detail=f"compose: {error!r}")
+    if composed is None:
+        with connection.begin():
+            delivery_records.mark_skipped(connection, key.digest_id, owner, NOTHING_TO_SEND)
+        return Outcome(learner_id, NOTHING_TO_SEND, key.digest_id)
+    status, message_id, detail = deliver(
+        connection, key, owner, composed.message, contact.email, composed.course_ids, transport
+    )
+    return Outcome(learner_id, status, key.digest_id, message_id, detail)
 
 
 def deliver(

@@ -394,7 +394,7 @@ class UnavailableFrom:
         return self.contacts.contact(learner_id)
 
 
-def test_outcomes_and_sends_keep_the_batch_order_while_the_next_message_is_composed_ahead(
+def test_outcomes_and_sends_keep_the_batch_order_through_refusals_failures_and_an_outage(
     notifier_db, profile_http, smtp
 ):
     sent_first = profile_http.register(email="one@example.org")
