@@ -49,7 +49,7 @@ from services.recommender.ranking.matrix import (
     ConfidenceRules,
     IdMap,
     Interaction,
-    build_confidence_matrix,
+    learner_confidence,
 )
 from services.recommender.ranking.persistence import load_ranker, load_signals
 
@@ -489,17 +489,17 @@ def _collaborative(
 def confidence_row(
     learner: Learner, rules: ConfidenceRules, now: datetime, columns: IdMap
 ) -> csr_matrix:
-    """The learner's whole history as one confidence row over `columns`, shape (1, len),
-    built on the learner's own few courses (copying a 50,000-course id map per request cost
-    more than the ranking)."""
-    own = build_confidence_matrix(learner.history, rules, now, IdMap([learner.learner_id]))
-    ids = own.courses.to_list()
-    kept = [i for i, course_id in enumerate(ids) if course_id in columns]
-    confidence = own.confidence[:, kept].tocoo()
-    targets = columns.indices(ids[i] for i in kept)
-    return csr_matrix(
-        (confidence.data, (confidence.row, targets[confidence.col])), shape=(1, len(columns))
+    """The learner's whole history as one confidence row over `columns`, shape (1, len), the
+    values `build_confidence_matrix` gives their row (`learner_confidence`); courses outside
+    `columns` are left out."""
+    row = sorted(
+        (columns.index(course_id), value)
+        for course_id, value in learner_confidence(learner.history, rules, now).items()
+        if course_id in columns
     )
+    indices = np.array([column for column, _ in row], dtype=np.int32)
+    data = np.array([value for _, value in row], dtype=np.float32)
+    return csr_matrix((data, indices, np.array([0, len(row)])), shape=(1, len(columns)))
 
 
 def _goal_features(attributes: dict[str, Any]) -> dict[str, str]:

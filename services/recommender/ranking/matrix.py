@@ -12,7 +12,7 @@ of one build is passed to the next: known ids keep their index and new ids are a
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -203,6 +203,33 @@ def build_confidence_matrix(
         shape,
     )
     return ConfidenceMatrix(confidence, exclusions, learner_map, course_map)
+
+
+def learner_confidence(
+    history: Sequence[Interaction], rules: ConfidenceRules, now: datetime
+) -> dict[Hashable, float]:
+    """One learner's row of `build_confidence_matrix` as {course id: confidence}, float32
+    values, for the few interactions of one history: the same weights and decay (computed
+    over the same array), the strongest per course, none where the course's latest
+    interaction (the later one in `history` among equal times) is negative. Serving builds a
+    learner's row per request, and the general builder's id maps and sparse steps cost 0.7 ms
+    of it. An unknown kind raises ValueError."""
+    if not history:
+        return {}
+    _check_kinds({i.kind for i in history}, rules)
+    seconds = np.array([(now - i.occurred_at).total_seconds() for i in history])
+    weight = np.array([rules.weights.get(i.kind, 0.0) for i in history])
+    decayed = (weight * rules.decay(seconds / SECONDS_PER_DAY)).tolist()
+    strongest: dict[Hashable, float] = {}
+    latest: dict[Hashable, tuple[float, bool]] = {}  # course -> (age of its latest, negative)
+    for interaction, age, value in zip(history, seconds.tolist(), decayed, strict=True):
+        course = interaction.course_id
+        strongest[course] = max(strongest.get(course, value), value)
+        held = latest.get(course)
+        if held is None or age <= held[0]:
+            latest[course] = (age, interaction.kind in rules.negative_kinds)
+    values = {c: float(np.float32(v)) for c, v in strongest.items() if not latest[c][1] and v > 0}
+    return {c: v for c, v in values.items() if v != 0.0}  # what eliminate_zeros drops
 
 
 def confidence_from_columns(

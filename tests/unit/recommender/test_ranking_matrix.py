@@ -12,6 +12,7 @@ from services.recommender.ranking.matrix import (
     InteractionColumns,
     build_confidence_matrix,
     confidence_from_columns,
+    learner_confidence,
 )
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -163,3 +164,26 @@ def test_columns_with_an_unknown_kind_are_refused():
     columns = InteractionColumns.of([Interaction(1, 2, "teleported", at(1))])
     with pytest.raises(ValueError, match="teleported"):
         confidence_from_columns(columns, ConfidenceRules(), NOW)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_one_learners_confidence_is_their_row_of_the_general_build(seed):
+    rng = np.random.default_rng(seed)
+    kinds = [*ConfidenceRules().weights, "dismissed", "not-interested"]
+    history = [  # few courses, so pairs repeat; whole days, so equal times happen
+        Interaction("ann", f"c{rng.integers(6)}", kinds[rng.integers(len(kinds))],
+                    at(float(rng.integers(0, 6) * 300)))
+        for _ in range(int(rng.integers(1, 30)))
+    ]  # fmt: skip
+    rules = ConfidenceRules() if seed % 2 else NO_DECAY
+    built = build_confidence_matrix(history, rules, NOW)
+    row = built.confidence.toarray()[0]
+    expected = {c: float(row[built.courses.index(c)]) for c in built.courses.to_list()}
+    ours = learner_confidence(history, rules, NOW)
+    assert ours == {c: v for c, v in expected.items() if v != 0.0}
+
+
+def test_one_learners_confidence_refuses_an_unknown_kind_and_is_empty_without_history():
+    assert learner_confidence([], ConfidenceRules(), NOW) == {}
+    with pytest.raises(ValueError, match="unknown interaction kinds"):
+        learner_confidence([Interaction("ann", "c1", "liked", at(1))], ConfidenceRules(), NOW)
