@@ -190,14 +190,12 @@ def build_confidence_matrix(
     learner_map = (learners or IdMap()).extended(r.learner_id for r in rows)
     course_map = (courses or IdMap()).extended(r.course_id for r in rows)
     shape = (len(learner_map), len(course_map))
-    _check_kinds({r.kind for r in rows}, rules)
-    seconds = np.array([(now - r.occurred_at).total_seconds() for r in rows])
+    seconds, decayed = _ages_and_decayed_weights(rows, rules, now)
     negative = np.array([r.kind in rules.negative_kinds for r in rows], dtype=bool)
-    weight = np.array([rules.weights.get(r.kind, 0.0) for r in rows])
     confidence, exclusions = _pair_matrices(
         learner_map.indices(r.learner_id for r in rows),
         course_map.indices(r.course_id for r in rows),
-        weight * rules.decay(seconds / SECONDS_PER_DAY),
+        decayed,
         negative,
         seconds,
         shape,
@@ -216,20 +214,29 @@ def learner_confidence(
     of it. An unknown kind raises ValueError."""
     if not history:
         return {}
-    _check_kinds({i.kind for i in history}, rules)
-    seconds = np.array([(now - i.occurred_at).total_seconds() for i in history])
-    weight = np.array([rules.weights.get(i.kind, 0.0) for i in history])
-    decayed = (weight * rules.decay(seconds / SECONDS_PER_DAY)).tolist()
+    seconds, decayed = _ages_and_decayed_weights(history, rules, now)
     strongest: dict[Hashable, float] = {}
     latest: dict[Hashable, tuple[float, bool]] = {}  # course -> (age of its latest, negative)
-    for interaction, age, value in zip(history, seconds.tolist(), decayed, strict=True):
+    for interaction, age, value in zip(history, seconds.tolist(), decayed.tolist(), strict=True):
         course = interaction.course_id
         strongest[course] = max(strongest.get(course, value), value)
         held = latest.get(course)
         if held is None or age <= held[0]:
             latest[course] = (age, interaction.kind in rules.negative_kinds)
-    values = {c: float(np.float32(v)) for c, v in strongest.items() if not latest[c][1] and v > 0}
-    return {c: v for c, v in values.items() if v != 0.0}  # what eliminate_zeros drops
+    kept = {c: float(np.float32(v)) for c, v in strongest.items() if not latest[c][1]}
+    return {c: v for c, v in kept.items() if v > 0.0}  # zero in float32: eliminate_zeros drops it
+
+
+def _ages_and_decayed_weights(
+    rows: Sequence[Interaction], rules: ConfidenceRules, now: datetime
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each interaction's age in seconds and its kind's weight decayed by that age, (n,)
+    float64 each (one computation for the general build and one learner's row, so both give
+    the same bits). An unknown kind raises ValueError."""
+    _check_kinds({r.kind for r in rows}, rules)
+    seconds = np.array([(now - r.occurred_at).total_seconds() for r in rows])
+    weight = np.array([rules.weights.get(r.kind, 0.0) for r in rows])
+    return seconds, weight * rules.decay(seconds / SECONDS_PER_DAY)
 
 
 def confidence_from_columns(
