@@ -30,7 +30,8 @@ _REDIS: dict = {}
 
 def _start_session_redis() -> None:
     """Start the session's redis-server and point REDIS_URL at it, so everything configured
-    from the environment (the Celery app included) uses it; once per session."""
+    from the environment (the Celery app included) uses it; once per session, i.e. once per
+    pytest-xdist worker (each is a process of its own that imports this conftest)."""
     if "process" in _REDIS:
         return
     data_dir = Path(tempfile.mkdtemp(prefix="routeways-test-redis-"))

@@ -84,9 +84,12 @@ def test_without_a_key_it_is_401_problem_naming_the_header(client, provider_a):
     assert campus_of(client, provider_a)["postcode"] == PRESTON["postcode"]
 
 
-@pytest.mark.parametrize(
-    "key", ["", "rwk_", "not-a-key", "rwk_" + "A" * 46, providers.new_key()], ids=repr
-)
+# Parameters are fixed values, not drawn at collection: pytest-xdist's workers each collect
+# the tests and must find the same ids (a fresh key per collection gave every worker its own).
+UNKNOWN_KEY = "rwk_vQCUUJsAxMMQBptON7rrNsyl3HPkXmqB87wApdjj3XFSV4"
+
+
+@pytest.mark.parametrize("key", ["", "rwk_", "not-a-key", "rwk_" + "A" * 46, UNKNOWN_KEY], ids=repr)
 def test_malformed_or_unknown_keys_are_401(client, provider_a, key):
     issue_key(client, provider_a)
 

@@ -32,6 +32,8 @@ ATTRIBUTES = {
 }
 #: Long enough for a loaded CI machine; the loop returns as soon as the task settles.
 SETTLE_DEADLINE_SECONDS = 240
+#: A task id no one issued; a constant, so every pytest-xdist worker collects the same test ids.
+NEVER_ISSUED = "6f1c2a9e-3b4d-4e8f-9a7b-5c0d1e2f3a4b"
 SMALL = RankerParams(kind="als", factors=8, iterations=5, num_threads=1)
 
 
@@ -230,7 +232,7 @@ def test_a_task_sent_but_not_yet_picked_up_is_queued(recommender, redis_client):
 
 
 @pytest.mark.parametrize(
-    ("method", "path"), [("post", "/models/train"), ("get", f"/tasks/{uuid.uuid4()}")]
+    ("method", "path"), [("post", "/models/train"), ("get", f"/tasks/{NEVER_ISSUED}")]
 )
 def test_without_the_admin_token_the_training_endpoints_refuse(
     recommender, redis_client, method, path
@@ -286,7 +288,7 @@ def test_an_unknown_kind_names_the_kinds_there_are(recommender):
     assert "popularity" in error["reason"]
 
 
-@pytest.mark.parametrize("task_id", [str(uuid.uuid4()), "not-a-task-id", "1" * 300, "%00"])
+@pytest.mark.parametrize("task_id", [NEVER_ISSUED, "not-a-task-id", "1" * 300, "%00"])
 def test_an_id_this_service_never_issued_is_a_404_problem(recommender, task_id):
     answer = recommender.get(f"/tasks/{task_id}", headers=ADMIN)
 
