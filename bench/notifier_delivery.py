@@ -7,14 +7,22 @@ messages over one reused connection, in the same run.
   `EmailMessage`), SMTP through `delivery.SmtpTransport`, and "sent" committed right after the
   server's reply; in batches of `--batch` learners, one SMTP connection per batch, as the
   `notifier.send_digests` task does.
+- **ours, as the worker runs it**: the same `send_batch` in `--processes` processes forked
+  from this one (default 2, the `routeways worker` concurrency), each taking the next batch of
+  `--batch` learners from a queue over its own SMTP connection and database connection, as
+  Celery's prefork pool runs the `notifier.send_digests` batches that `send_due_digests` fans
+  out. The pool is started and warmed before the timing (a running worker's is).
 - **bare**: `smtplib.SMTP.send_message` of the very messages ours builds, over one connection
   (built by the same composer before its timing, for the period ours sends next; declared
   BODY=8BITMIME when a part is 8bit, as a correct sender must).
 
-The two alternate in rounds (bare, ours, bare, ours, ...: `--rounds` of each, every learner in
-each), so that a change of load on the machine falls on both; each round records its 1-minute
-load average before and after, this process's CPU seconds, the SMTP server's, and the rest of
-the machine's (from /proc/stat), and the ratio is over all rounds.
+The three alternate in rounds (bare, ours, ours as the worker runs it, bare, ...: `--rounds` of
+each, every learner in each), so that a change of load on the machine falls on all; each round
+records its 1-minute load average before and after, the CPU seconds of the sender (this process,
+or the pool's processes), the SMTP server's, and the rest of the machine's (from /proc/stat),
+and the ratios are over all rounds. One process is the per-process cost of our sending; the
+pool is the throughput a deployment gets from one worker on this machine (bare is one loop on
+one connection in both ratios: the issue's baseline).
 
 What is not timed (and said so in the JSON): the HTTP answers a send needs from the other
 services. The profile's contacts and the recommender's and catalogue's answers are fetched
@@ -25,7 +33,8 @@ handed to the timed run as they came back.
 The SMTP server is aiosmtpd in its own process (it accepts and discards, counting messages),
 so it does not share the interpreter with the sender.
 
-    .venv/bin/python bench/notifier_delivery.py [--learners 10000 --batch 100 --rounds 2]
+    .venv/bin/python bench/notifier_delivery.py [--learners 10000 --batch 100 --rounds 2
+                                                 --processes 2]
 
 Writes bench/results/notifier_delivery.json. Figures depend on the machine.
 """
@@ -36,6 +45,7 @@ import argparse
 import gc
 import json
 import logging
+import multiprocessing
 import os
 import platform
 import re
@@ -47,6 +57,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -220,6 +231,57 @@ def ours(
     return time.perf_counter() - started, statuses, connections
 
 
+#: What the pool's processes send with: set before the fork, so they inherit it (a Database
+#: engine is not shared across a fork: each process opens its own in `_pool_process_start`).
+_POOL: dict = {}
+
+
+def _pool_process_start() -> None:
+    _POOL["database"] = Database(_POOL["url"])
+
+
+def _pool_send(learner_ids: list[int], period: str) -> tuple[Counter, int]:
+    """One `notifier.send_digests` batch in a pool process: its outcomes and SMTP connections."""
+    with SmtpTransport(SmtpConfig(port=_POOL["port"]), Backoff(attempts=3)) as transport:
+        outcomes = send_batch(
+            _POOL["database"], learner_ids, "weekly", period, contacts=_POOL["answers"],
+            composer=_POOL["composer"], transport=transport, rules=SendRules(),
+        )  # fmt: skip
+        return Counter(outcome.status for outcome in outcomes), transport.connections_opened
+
+
+class SendingPool:
+    """`processes` forked senders taking batches from a queue, like the worker's prefork pool."""
+
+    def __init__(
+        self, processes: int, url: str, port: int, answers: Prefetched, composer: Composer
+    ) -> None:
+        _POOL.update(url=url, port=port, answers=answers, composer=composer)
+        context = multiprocessing.get_context("fork")
+        self.pool = context.Pool(processes, initializer=_pool_process_start)
+        self.processes = processes
+
+    @property
+    def pids(self) -> list[int]:
+        return [process.pid for process in self.pool._pool]  # for their CPU seconds
+
+    def send(self, learner_ids: list[int], period: str, batch: int) -> tuple[dict[str, int], int]:
+        """Every learner's digest, batch by batch across the pool: outcomes and connections."""
+        batches = [learner_ids[i : i + batch] for i in range(0, len(learner_ids), batch)]
+        statuses: Counter = Counter()
+        connections = 0
+        for found, opened in self.pool.starmap(
+            _pool_send, [(part, period) for part in batches], chunksize=1
+        ):
+            statuses.update(found)
+            connections += opened
+        return dict(statuses), connections
+
+    def close(self) -> None:
+        self.pool.close()
+        self.pool.join()
+
+
 class Prebuilt:
     """A composer handing back messages built before the timing: isolates the delivery side
     (checks, claims, SMTP, records) from composing and rendering, for the breakdown only."""
@@ -293,26 +355,33 @@ class Round:
     """Wall seconds, CPU seconds (ours, the SMTP server's, the rest of the machine's) and the
     1-minute load average around one timed loop."""
 
-    def __init__(self, server_pid: int) -> None:
+    def __init__(self, server_pid: int, sender_pids: list[int] | None = None) -> None:
+        """`sender_pids`: the processes that send (default: this one)."""
         self.server_pid = server_pid
+        self.sender_pids = sender_pids
+
+    def _senders_cpu(self) -> float:
+        if self.sender_pids is None:
+            return cpu_seconds()
+        return sum(cpu_seconds(pid) for pid in self.sender_pids)
 
     def __enter__(self) -> Round:
         self.load_before = os.getloadavg()[0]
-        self.cpu = (cpu_seconds(), cpu_seconds(self.server_pid), machine_cpu_seconds())
+        self.cpu = (self._senders_cpu(), cpu_seconds(self.server_pid), machine_cpu_seconds())
         self.started = time.perf_counter()
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self.seconds = time.perf_counter() - self.started
         ours, server, machine = (
-            cpu_seconds() - self.cpu[0],
+            self._senders_cpu() - self.cpu[0],
             cpu_seconds(self.server_pid) - self.cpu[1],
             machine_cpu_seconds() - self.cpu[2],
         )
         self.figures = {
             "load_1min_before": round(self.load_before, 2),
             "load_1min_after": round(os.getloadavg()[0], 2),
-            "cpu_seconds_this_process": round(ours, 2),
+            "cpu_seconds_senders": round(ours, 2),
             "cpu_seconds_smtp_server": round(server, 2),
             "cpu_seconds_rest_of_machine": round(max(machine - ours - server, 0.0), 2),
         }
@@ -326,7 +395,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=2, help="rounds of bare then ours")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of bare, ours, the pool")
+    parser.add_argument(
+        "--processes", type=int, default=2, help="the pool's senders (the worker's concurrency)"
+    )
     parser.add_argument("--database-url", default=None, help="default: a SQLite file in a tmpdir")
     parser.add_argument("--out", type=Path, default=RESULTS / "notifier_delivery.json")
     args = parser.parse_args()
@@ -351,8 +423,12 @@ def main() -> None:
             fetch_seconds = time.perf_counter() - fetch_started
             composer = DigestComposer(answers, settings, settings.mail_sender)
             with Database(url) as database:
-                # a warm-up batch (templates compiled, connections pooled), not counted
+                # a warm-up batch (templates compiled, connections pooled), not counted; the
+                # pool forks after it, so its processes start as warm as a running worker's
                 ours(database, port, learner_ids[:50], "warm-up", answers, composer, args.batch)
+                pool = SendingPool(args.processes, url, port, answers, composer)
+                warm = learner_ids[: 50 * args.processes]
+                pool.send(warm, "warm-up-pool", 50)
                 for number in range(1, args.rounds + 1):
                     period = f"2026-W{47 + number}"
                     messages = bare_messages(learner_ids, period, answers, composer)
@@ -365,9 +441,16 @@ def main() -> None:
                         _, statuses, connections = ours(
                             database, port, learner_ids, period, answers, composer, args.batch
                         )
+                    settle()
+                    with Round(server.pid, pool.pids) as pool_round:
+                        pool_statuses, pool_connections = pool.send(
+                            learner_ids, f"2027-W{10 + number}", args.batch
+                        )
+                    ours_figures = (ours_round, statuses, connections)
+                    pool_figures = (pool_round, pool_statuses, pool_connections)
                     rounds.append(
                         round_figures(
-                            number, len(learner_ids), bare_round, ours_round, statuses, connections
+                            number, len(learner_ids), bare_round, ours_figures, pool_figures
                         )
                     )
                     print(json.dumps(rounds[-1]), flush=True)
@@ -382,6 +465,7 @@ def main() -> None:
                 delivery_seconds, delivery_statuses, _ = ours(
                     database, port, learner_ids, "2026-W61", answers, Prebuilt(built), args.batch
                 )
+                pool.close()
     finally:
         services.shutdown()
         server.send_signal(signal.SIGTERM)
@@ -397,10 +481,10 @@ def main() -> None:
         "digests_per_second": delivery_rate,
         "ratio_to_bare": round(delivery_rate / bare_rate, 3),
     }
-    sent = sum(r["ours"]["digests_sent"] for r in rounds)
+    sent = sum(r["ours"]["digests_sent"] + r["ours_worker_pool"]["digests_sent"] for r in rounds)
     result["server_received"] = received
     result["server_expected"] = (
-        50 + sent + args.learners * args.rounds + delivery_statuses.get("sent", 0)
+        50 + len(warm) + sent + args.learners * args.rounds + delivery_statuses.get("sent", 0)
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
@@ -411,13 +495,12 @@ def round_figures(
     number: int,
     messages: int,
     bare_round: Round,
-    ours_round: Round,
-    statuses: dict,
-    connections: int,
+    ours: tuple[Round, dict, int],
+    pool: tuple[Round, dict, int],
 ) -> dict:
-    sent = statuses.get("sent", 0)
-    bare_rate, ours_rate = rate(messages, bare_round.seconds), rate(sent, ours_round.seconds)
-    return {
+    """One round's figures: bare, then ours and the pool, each (round, outcomes, connections)."""
+    bare_rate = rate(messages, bare_round.seconds)
+    figures: dict = {
         "round": number,
         "bare": {
             "seconds": round(bare_round.seconds, 3),
@@ -425,16 +508,19 @@ def round_figures(
             "messages_per_second": bare_rate,
             **bare_round.figures,
         },
-        "ours": {
-            "digests_sent": sent,
+    }
+    for name, (timed, statuses, connections) in (("ours", ours), ("ours_worker_pool", pool)):
+        sent_rate = rate(statuses.get("sent", 0), timed.seconds)
+        figures[name] = {
+            "digests_sent": statuses.get("sent", 0),
             "outcomes": statuses,
             "smtp_connections": connections,
-            "seconds": round(ours_round.seconds, 3),
-            "digests_per_second": ours_rate,
-            **ours_round.figures,
-        },
-        "ratio_ours_to_bare": round(ours_rate / bare_rate, 3),
-    }
+            "seconds": round(timed.seconds, 3),
+            "digests_per_second": sent_rate,
+            **timed.figures,
+        }
+        figures[f"ratio_{name}_to_bare"] = round(sent_rate / bare_rate, 3)
+    return figures
 
 
 def summary(
@@ -448,9 +534,12 @@ def summary(
     """The JSON: totals over the rounds (rates from summed counts and seconds) and each round."""
     sent = sum(r["ours"]["digests_sent"] for r in rounds)
     ours_seconds = sum(r["ours"]["seconds"] for r in rounds)
+    pool_sent = sum(r["ours_worker_pool"]["digests_sent"] for r in rounds)
+    pool_seconds = sum(r["ours_worker_pool"]["seconds"] for r in rounds)
     bare_seconds = sum(r["bare"]["seconds"] for r in rounds)
     bare_count = len(learner_ids) * len(rounds)
     ours_rate, bare_rate = rate(sent, ours_seconds), rate(bare_count, bare_seconds)
+    pool_rate = rate(pool_sent, pool_seconds)
     return {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
@@ -467,10 +556,18 @@ def summary(
         "sending, composing, rendering or bookkeeping is stubbed",
         "ours": {
             "what": "per learner: checks + claim (commit) + compose + links + build_message + "
-            "SMTP send + sent (commit); one SMTP connection per batch; all rounds",
+            "SMTP send + sent (commit); one SMTP connection per batch; one process; all rounds",
             "digests_sent": sent,
             "seconds": round(ours_seconds, 3),
             "digests_per_second": ours_rate,
+        },
+        "ours_worker_pool": {
+            "what": f"the same, in {args.processes} forked processes taking batches of "
+            f"{args.batch} from a queue (the worker's prefork pool); all rounds",
+            "processes": args.processes,
+            "digests_sent": pool_sent,
+            "seconds": round(pool_seconds, 3),
+            "digests_per_second": pool_rate,
         },
         "bare": {
             "what": "smtplib send_message of the same messages over one reused connection; "
@@ -480,6 +577,7 @@ def summary(
             "messages_per_second": bare_rate,
         },
         "ratio_ours_to_bare": round(ours_rate / bare_rate, 3),
+        "ratio_ours_worker_pool_to_bare": round(pool_rate / bare_rate, 3),
         "target_ratio": 0.7,
         "per_round": rounds,
         "breakdown": {
