@@ -33,6 +33,15 @@ def sign_in(page, profile_url: str, email: str, password: str) -> None:
     page.wait_for_url("**/console/caseload")
 
 
+# Routes reach the console after the demo's events have been handled and each learner's routes
+# computed by the worker: on a loaded machine (CI runs other tests beside this one) that can be
+# minutes after the read model is full, so the search is tried again until one shows.
+@retry(
+    stop=stop_after_delay(300),
+    wait=wait_fixed(3),
+    reraise=True,
+    retry=retry_if_exception_type(AssertionError),
+)
 def learner_with_routes(page, profile_url: str) -> int:
     """The first learner of the caseload whose page shows a route and who takes emails."""
     page.goto(f"{profile_url}/console/caseload")
