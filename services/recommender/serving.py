@@ -50,6 +50,7 @@ from services.recommender.ranking.matrix import (
     IdMap,
     Interaction,
     learner_confidence,
+    row_entries,
 )
 from services.recommender.ranking.persistence import load_ranker, load_signals
 
@@ -445,7 +446,9 @@ def similar_learners_taken(snapshot: Snapshot, learner: Learner, rows: np.ndarra
     counts = np.zeros(len(rows), dtype=np.float32)
     if model is None or not learner.occupation or learner.occupation not in model.segments:
         return counts
-    per_course = model.segment_courses[model.segments.index(learner.occupation)].toarray()[0]
+    courses, taken = row_entries(model.segment_courses, model.segments.index(learner.occupation))
+    per_course = np.zeros(model.segment_courses.shape[1], dtype=taken.dtype)
+    np.add.at(per_course, courses, taken)  # as toarray() would, duplicates summed
     columns = snapshot.column_of_row[rows]
     known = (columns >= 0) & (columns < len(per_course))
     counts[known] = per_course[columns[known]]
@@ -530,7 +533,8 @@ def _suggestion(
     index = snapshot.index
     row = index.row_of[course_id]
     content = index.content
-    course_features = {content.features.ids([int(f)])[0] for f in content.binary[row].indices}
+    features, _ = row_entries(content.binary, row)
+    course_features = {content.features.ids([int(f)])[0] for f in features}
     parts = Components(
         collaborative=round(float(components["collaborative"][position]), 4),
         content=round(float(components["content"][position]), 4),

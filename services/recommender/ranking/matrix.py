@@ -330,3 +330,11 @@ def with_shape(matrix: csr_matrix, n_rows: int, n_columns: int) -> csr_matrix:
     out = csr_matrix(matrix, dtype=np.float32, copy=True)
     out.resize((n_rows, n_columns))
     return out
+
+
+def row_entries(matrix: csr_matrix, row: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row `row` of `matrix`: its stored column indices and values, views into the matrix
+    (what ``matrix[row].indices`` and ``.data`` hold, in the same order). Taking ``matrix[row]``
+    builds a new 1 x n matrix, about 30 us in scipy, paid per suggestion on the serving path."""
+    start, end = matrix.indptr[row], matrix.indptr[row + 1]
+    return matrix.indices[start:end], matrix.data[start:end]

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from scipy.sparse import csr_matrix
 
 from services.recommender.ranking.matrix import (
     ConfidenceRules,
@@ -13,6 +14,7 @@ from services.recommender.ranking.matrix import (
     build_confidence_matrix,
     confidence_from_columns,
     learner_confidence,
+    row_entries,
 )
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -187,3 +189,16 @@ def test_one_learners_confidence_refuses_an_unknown_kind_and_is_empty_without_hi
     assert learner_confidence([], ConfidenceRules(), NOW) == {}
     with pytest.raises(ValueError, match="unknown interaction kinds"):
         learner_confidence([Interaction("ann", "c1", "liked", at(1))], ConfidenceRules(), NOW)
+
+
+def test_row_entries_are_the_rows_own_indices_and_values_in_order():
+    rng = np.random.default_rng(3)
+    dense = rng.random((40, 30)) * (rng.random((40, 30)) < 0.2)
+    dense[7] = 0.0  # an empty row
+    matrix = csr_matrix(dense.astype(np.float32))
+
+    for row in range(matrix.shape[0]):
+        indices, values = row_entries(matrix, row)
+        np.testing.assert_array_equal(indices, matrix[row].indices)
+        np.testing.assert_array_equal(values, matrix[row].data)
+    assert len(row_entries(matrix, 7)[0]) == 0
