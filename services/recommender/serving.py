@@ -534,7 +534,7 @@ def _suggestion(
     row = index.row_of[course_id]
     content = index.content
     features, _ = row_entries(content.binary, row)
-    course_features = {content.features.ids([int(f)])[0] for f in features}
+    course_features = set(content.features.ids(features.tolist()))
     parts = Components(
         collaborative=round(float(components["collaborative"][position]), 4),
         content=round(float(components["content"][position]), 4),

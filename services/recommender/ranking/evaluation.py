@@ -36,6 +36,7 @@ from services.recommender.blend import (
 from services.recommender.content import ContentMatrix, content_scores, learner_profile
 from services.recommender.ranking.algorithms import Ranker, RankerParams, fit, normalise_top
 from services.recommender.ranking.datasets import Split, validation_split
+from services.recommender.ranking.matrix import row_entries
 from services.recommender.ranking.metrics import (
     KS,
     RatioInterval,
@@ -320,10 +321,7 @@ def _content_block(content: ContentMatrix | None, taken: csr_matrix) -> np.ndarr
     if content is None or c == 0:
         return np.zeros((c, n_courses), dtype=np.float32)
     profiles = np.stack(
-        [
-            learner_profile(content, {}, taken.indices[taken.indptr[i] : taken.indptr[i + 1]])
-            for i in range(c)
-        ],
+        [learner_profile(content, {}, row_entries(taken, i)[0]) for i in range(c)],
         axis=1,
     )  # (n_features, c)
     flat = content_scores(content, profiles, np.arange(n_courses))
