@@ -559,7 +559,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--profile", type=int, default=0, metavar="EVENTS",
-        help="afterwards, profile the consumer over EVENTS interactions (SQLite)",
+        help="afterwards, profile the consumer over EVENTS interactions (each engine measured)",
     )  # fmt: skip
     parser.add_argument(
         "--postgres", nargs="?", const=os.environ.get("ROUTEWAYS_TEST_POSTGRES_URL"),
@@ -645,17 +645,15 @@ def main() -> None:
         }
         if args.profile:
             profiled = min(args.profile, args.events)
-            results["profile_sqlite"] = {
-                "events": profiled,
-                "note": "cumulative seconds under cProfile, which slows the consumer about 2x",
-                "stages": profile_consumer(
-                    templates["sqlite"],
-                    redis_url,
-                    boundary,
-                    profiled,
-                    (args.history, args.learners),
-                ),
-            }
+            for engine, copy in templates.items():
+                print(f"profile, {engine}:")
+                results[f"profile_{engine}"] = {
+                    "events": profiled,
+                    "note": "cumulative seconds under cProfile, which slows the consumer about 2x",
+                    "stages": profile_consumer(
+                        copy, redis_url, boundary, profiled, (args.history, args.learners)
+                    ),
+                }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "recommender_bus.json").write_text(json.dumps(results, indent=2) + "\n")
     print(

@@ -15,7 +15,7 @@ from services.recommender.models import OutboxEvent
 from services.recommender.ranking.persistence import erase_learner
 from services.recommender.serving import TURNED_DOWN, recommender_for
 from services.recommender.settings import RecommenderSettings
-from shared.bus.consumer import in_backlog
+from shared.bus.consumer import Batched, in_backlog
 from shared.bus.erasure import delete_learner_events
 from shared.db import run_before_commit
 from shared.events import Envelope, utcnow
@@ -154,18 +154,27 @@ def on_interaction_recorded(event: Envelope, session: Session) -> None:
     """Keep the interaction and rescore the learner from their whole history at once (no
     retrain): their new top courses go out in this same transaction if they moved, and their
     route is planned again when they turned down one of its steps."""
-    p = event.payload
-    read_model.record_interaction(
+    on_interactions_recorded([event], session)
+
+
+def on_interactions_recorded(events: list[Envelope], session: Session) -> None:
+    """`on_interaction_recorded` for a run of interactions read together: one statement keeps
+    them all and one query finds the routes they touch (on PostgreSQL each statement is a round
+    trip, most of an event's time). Each such route is planned again once, after the whole run
+    is kept, so the plan sees every step turned down in it: the state one event at a time
+    reaches at its last event, with fewer intermediate route updates."""
+    payloads = [event.payload for event in events]
+    read_model.record_interactions(
         session,
-        p["interaction_id"],
-        p["learner_id"],
-        p["course_id"],
-        p["kind"],
-        datetime.fromisoformat(p["occurred_at"]),
-    )
-    _announce(session, p["learner_id"], "interaction")
-    if p["kind"] in TURNED_DOWN and route_updates.uses(session, p["learner_id"], p["course_id"]):
-        _refresh_route(session, p["learner_id"])  # they turned down a step of their route
+        [{"interaction_id": p["interaction_id"], "learner_id": p["learner_id"],
+          "course_id": p["course_id"], "kind": p["kind"],
+          "occurred_at": datetime.fromisoformat(p["occurred_at"])} for p in payloads],
+    )  # fmt: skip
+    for p in payloads:
+        _announce(session, p["learner_id"], "interaction")
+    turned_down = [(p["learner_id"], p["course_id"]) for p in payloads if p["kind"] in TURNED_DOWN]
+    for learner_id in route_updates.learners_using(session, turned_down):
+        _refresh_route(session, learner_id)  # they turned down a step of their route
 
 
 HANDLERS = {
@@ -176,5 +185,5 @@ HANDLERS = {
     ("profile.learner.registered", 1): on_learner_changed,
     ("profile.learner.updated", 1): on_learner_changed,
     ("profile.learner.erased", 1): on_learner_erased,
-    ("profile.interaction.recorded", 1): on_interaction_recorded,
+    ("profile.interaction.recorded", 1): Batched(on_interaction_recorded, on_interactions_recorded),
 }

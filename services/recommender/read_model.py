@@ -236,13 +236,19 @@ def record_interaction(
     occurred_at: datetime,
 ) -> None:
     """Keep the interaction (again: a redelivery stores the same row), in one statement."""
-    upsert(
+    record_interactions(
         session,
-        InteractionView,
         [{"interaction_id": interaction_id, "learner_id": learner_id, "course_id": course_id,
           "kind": kind, "occurred_at": occurred_at}],
-        key=["interaction_id"],
     )  # fmt: skip
+
+
+def record_interactions(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Keep many interactions (dicts of `InteractionView`'s columns) in one statement; a row
+    whose interaction is stored already replaces it, and of two rows for one interaction the
+    later one stands, as if recorded one after the other."""
+    latest = {row["interaction_id"]: row for row in rows}
+    upsert(session, InteractionView, list(latest.values()), key=["interaction_id"])
 
 
 def record_taxonomy(session: Session, version: str, counts: dict[str, int]) -> None:

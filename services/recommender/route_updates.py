@@ -271,6 +271,15 @@ def _targets_taught(session: Session, skills: Iterable[str]) -> set[str]:
     return set(rows)
 
 
-def uses(session: Session, learner_id: int, course_id: int) -> bool:
-    """Whether the learner's stored best route uses the course."""
-    return session.get(LearnerRouteStep, (learner_id, course_id)) is not None
+def learners_using(session: Session, steps: Iterable[tuple[int, int]]) -> list[int]:
+    """The learners among `steps` ((learner id, course id) pairs) whose stored best route uses
+    their course, ascending, in one query."""
+    wanted = set(steps)
+    if not wanted:
+        return []
+    rows = session.execute(
+        select(LearnerRouteStep.learner_id, LearnerRouteStep.course_id).where(
+            LearnerRouteStep.learner_id.in_(sorted({learner for learner, _ in wanted}))
+        )
+    )
+    return sorted({learner for learner, course in rows if (learner, course) in wanted})

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from services.recommender.handlers import (
     on_course_withdrawn,
     on_interaction_recorded,
+    on_interactions_recorded,
     on_learner_changed,
     on_learner_erased,
 )
@@ -106,6 +107,27 @@ def test_turning_down_a_step_of_the_route_plans_it_again(database):
     latest = updates(database)[-1]
     assert 2 not in latest["course_ids"]
     assert 7 in latest["course_ids"]
+
+
+def test_a_run_of_interactions_plans_a_route_once_with_every_step_turned_down_in_it(database):
+    handle(database, on_learner_changed, learner_changed(1, LEARNER))
+    with database.session_scope() as session:
+        store(session, 7, title="Python, evenings", rqf_level=3,
+              qualification_type="Short course", skills=["python"])  # fmt: skip
+    before = len(updates(database))
+    run = [
+        make_event("profile.interaction.recorded", 1,
+                   {"interaction_id": n, "learner_id": 1, "course_id": course, "kind": kind,
+                    "source": "web", "occurred_at": utcnow().isoformat()},
+                   producer="profile")
+        for n, (course, kind) in enumerate([(2, "not-interested"), (7, "viewed"),
+                                            (7, "dismissed")], start=1)
+    ]  # fmt: skip
+    with database.session_scope() as session:
+        on_interactions_recorded(run, session)
+    after = updates(database)
+    assert len(after) == before + 1
+    assert not {2, 7} & set(after[-1]["course_ids"])
 
 
 def test_only_learners_a_course_could_serve_or_is_used_by_are_planned_again(database):
