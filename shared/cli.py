@@ -149,6 +149,7 @@ def policy_from(settings: Settings) -> ConsumerPolicy:
         retry_max_seconds=settings.bus_retry_max_seconds,
         handler_time_limit_seconds=settings.bus_handler_time_limit_seconds,
         reclaim_idle_seconds=settings.bus_reclaim_idle_seconds,
+        batch_size=settings.bus_batch_size,
     )
 
 

@@ -96,6 +96,11 @@ class Settings:
         60.0,
         "Idle time after which another consumer reclaims an event (must exceed the handler limit)",
     )
+    bus_batch_size: int = setting(
+        "ROUTEWAYS_BUS_BATCH_SIZE",
+        100,
+        "Events a consumer reads at once and applies in one transaction",
+    )
     bus_republish_window_seconds: float = setting(
         "ROUTEWAYS_BUS_REPUBLISH_WINDOW_SECONDS",
         5.0,
@@ -185,6 +190,8 @@ class Settings:
                 "ROUTEWAYS_BUS_HANDLER_TIME_LIMIT_SECONDS, "
                 "or a slow handler's event is taken from it while it still runs"
             )
+        if self.bus_batch_size < 1:
+            raise SettingsError("ROUTEWAYS_BUS_BATCH_SIZE must be at least 1")
         if self.environment == "production" and self.secret_key == "dev-only-secret":  # noqa: S105 - the check
             raise SettingsError("ROUTEWAYS_SECRET_KEY must be set in production")
 

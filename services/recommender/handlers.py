@@ -46,11 +46,12 @@ def _announce(session: Session, learner_id: int, cause: str) -> None:
 
 
 def _rescore(session: Session) -> None:
-    """Rescore the transaction's learners in it; with a backlog on the stream, queue them for
-    the `rescore_queued` task instead (in another process), so the consumer keeps up."""
+    """Rescore the transaction's learners in it; with a backlog on the stream, or more of them
+    than `rescoring.INLINE_LEARNERS`, queue them for the `rescore_queued` task instead (in
+    another process), so the consumer keeps up."""
     causes: dict[int, str] = session.info.pop(_RESCORE, {})
     settings = _settings()
-    if in_backlog(session):
+    if in_backlog(session) or len(causes) > rescoring.INLINE_LEARNERS:
         rescoring.queue(session, causes, utcnow())
         from services.recommender import tasks  # see _send_after_commit on this import
         from shared.tasks import call_after_commit

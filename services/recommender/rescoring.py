@@ -7,7 +7,8 @@ hundred events a second and lets a burst pile up on the stream. So, for the even
 transaction (the consumer applies a whole read batch in one):
 
 - each distinct learner is rescored once, after every event is applied (`rescore_now`);
-- when the consumer reads full batches (more events are waiting), the learners are queued
+- when the consumer reads full batches (more events are waiting), or the transaction's
+  learners are more than `INLINE_LEARNERS`, the learners are queued
   instead (`queue`, a row per learner in the same transaction, so nothing is lost), and
   `drain` rescores the queue in batches elsewhere (a Celery task, in another process): a
   learner with ten events in the burst is rescored once, and the stream keeps moving.
@@ -31,6 +32,10 @@ from shared.events import utcnow
 
 #: Learners rescored per transaction by `drain`.
 DRAIN_BATCH = 200
+#: The most learners one consumer transaction rescores itself (a few milliseconds each); more
+#: are queued even when the stream holds no backlog, so a burst read in one batch (up to the
+#: bus batch size, 100) never keeps the transaction open for half a second.
+INLINE_LEARNERS = 20
 
 
 def rescore_now(

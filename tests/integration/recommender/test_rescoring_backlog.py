@@ -88,6 +88,22 @@ def test_a_full_batch_queues_its_learners_and_the_task_announces_each_once(train
     assert redis_client.xpending(PROFILE, "recommender")["pending"] == 0
 
 
+def test_a_batch_with_more_learners_than_it_rescores_itself_queues_them_though_not_full(
+    trained, redis_client, monkeypatch
+):
+    monkeypatch.setattr(rescoring, "INLINE_LEARNERS", 2)
+    consumer = make_consumer(trained, redis_client, policy=replace(FAST, batch_size=20))
+    consumer.setup()
+    send(redis_client, [interaction(9_200 + learner, learner, 5, "viewed")
+                        for learner in (1, 2, 3)])  # fmt: skip
+
+    assert consumer.run_once() == 3  # not a full batch: nothing more is waiting
+
+    assert queued(trained) == {1: "interaction", 2: "interaction", 3: "interaction"}
+    assert announced(trained) == []
+    assert redis_client.xpending(PROFILE, "recommender")["pending"] == 0
+
+
 def test_a_learner_queued_again_while_the_queue_drains_stays_queued(trained):
     first, later = utcnow(), utcnow()
     with trained.session_scope() as session:
