@@ -88,6 +88,11 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        #: Sessions for reading only: on SQLite their transactions begin DEFERRED (`READ_ONLY`)
+        #: and never wait for, or hold, the write lock; elsewhere plain sessions.
+        self.readers = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @contextmanager
     def session_scope(self) -> Iterator[Session]:
@@ -100,8 +105,7 @@ class Database:
         """A session for reading only, rolled back at the end: on SQLite it does not take the
         write lock (a long computation over what it reads never blocks writers); PostgreSQL
         reads never block writers anyway."""
-        reader = self.engine.execution_options(**{READ_ONLY: True})
-        with Session(reader, expire_on_commit=False) as session:
+        with self.readers() as session:
             try:
                 yield session
             finally:

@@ -78,6 +78,17 @@ def db_session() -> Session:
     return g.db_session
 
 
+def db_read_session() -> Session:
+    """The request's session for reading only (`Database.readers`), for views that write
+    nothing: on SQLite its transaction takes no write lock, so such a request never waits
+    behind a consumer's or a task's write transaction; teardown closes (rolls back) it."""
+    if "db_read_session" not in g:
+        from flask import current_app
+
+        g.db_read_session = current_app.extensions["routeways.db"].readers()
+    return g.db_read_session
+
+
 class DatabaseIdConverter(IntegerConverter):
     """`<int:...>` in URLs, capped at the largest database id: /learners/99999999999 is a 404
     route miss, not an out-of-range error from PostgreSQL."""
@@ -152,12 +163,13 @@ def _add_request_hooks(app: Flask) -> None:
 
     @app.teardown_request
     def close_session(_error: BaseException | None) -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
+        for name in ("db_session", "db_read_session"):
+            session = g.pop(name, None)
+            if session is not None:
+                session.close()
         token = g.pop("correlation_token", None)
         if token is not None:
             correlation_id.reset(token)
 
 
-__all__ = ["PROBLEM_JSON", "Api", "build_app", "db_session", "problem"]
+__all__ = ["PROBLEM_JSON", "Api", "build_app", "db_read_session", "db_session", "problem"]

@@ -136,3 +136,19 @@ def test_asking_for_a_mode_the_learner_does_not_take_answers_nothing_rather_than
         read_model.record_learner(session, 5, {"constraints": constraints})
     assert client.get("/learners/5/recommendations?mode=classroom").json["items"] == []
     assert client.get("/learners/5/recommendations?mode=online").json["items"] == []  # none
+
+
+def test_recommendations_answer_while_a_write_transaction_is_open(served):
+    """A GET writes nothing, so it must not wait behind a consumer's batch (on SQLite: the
+    write lock) and reads what was committed before it."""
+    client, database = served
+    before = client.get("/learners/7/recommendations?n=3").json["items"]
+    with database.session_scope() as writer:
+        read_model.record_interaction(writer, 9_100, 7, before[0]["course_id"], "dismissed",
+                                      utcnow())  # fmt: skip
+        writer.flush()  # the write lock is held until this block commits
+
+        during = client.get("/learners/7/recommendations?n=3")
+
+        assert during.status_code == 200, during.json
+        assert during.json["items"] == before  # the uncommitted dismissal is not seen yet

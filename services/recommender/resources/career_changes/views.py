@@ -22,7 +22,7 @@ from services.recommender.route_search import SearchLimits
 from services.recommender.routes import route_weights
 from services.recommender.serving import UnknownLearner
 from shared.events import utcnow
-from shared.web import db_session
+from shared.web import db_read_session
 from shared.web.blueprint import Blueprint
 
 blp = Blueprint("career_changes", __name__, description="Career-change suggestions")
@@ -40,7 +40,7 @@ class LearnerCareerChanges(MethodView):
         weighted by demand in their area; automation risk shown.
         """
         settings = current_app.extensions["routeways.settings"]
-        session = db_session()
+        session = db_read_session()
         limits = replace(
             SearchLimits(),
             min_share=settings.route_min_skill_share,
@@ -67,7 +67,7 @@ class OccupationCareerChanges(MethodView):
         """Occupations people in this one could move to, for advisers (no learner)"""
         try:
             plan = route_planning.occupation_career_changes(
-                db_session(), code, query["n"], query.get("area")
+                db_read_session(), code, query["n"], query.get("area")
             )
         except route_planning.UnknownOccupation as error:
             abort(404, errors={"path": {"code": [str(error)]}}, message=str(error))

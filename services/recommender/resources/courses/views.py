@@ -10,7 +10,7 @@ from flask_smorest import abort
 from services.recommender.resources.courses.schemas import SimilarCoursesSchema, SimilarQuery
 from services.recommender.resources.recommendations.views import process_recommender
 from services.recommender.similar_courses import UnknownCourse, similar_courses
-from shared.web import db_session
+from shared.web import db_read_session
 from shared.web.blueprint import Blueprint
 
 blp = Blueprint("courses", __name__, url_prefix="/courses", description="Similar courses")
@@ -27,7 +27,7 @@ class SimilarCourses(MethodView):
         skills, occupations, sector or level; only published courses, never the course itself.
         A course that is not published answers 404.
         """
-        snapshot = process_recommender().snapshot(db_session())
+        snapshot = process_recommender().snapshot(db_read_session())
         try:
             items = similar_courses(snapshot, course_id, query["n"])
         except UnknownCourse as error:

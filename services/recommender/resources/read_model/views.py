@@ -4,7 +4,7 @@ from flask.views import MethodView
 
 from services.recommender import read_model
 from services.recommender.resources.read_model.schemas import ReadModelSchema
-from shared.web import db_session
+from shared.web import db_read_session
 from shared.web.blueprint import Blueprint
 
 blp = Blueprint("read_model", __name__, url_prefix="/read-model", description="Read model status")
@@ -15,4 +15,4 @@ class ReadModel(MethodView):
     @blp.response(200, ReadModelSchema)
     def get(self) -> dict:
         """Count what the read model holds"""
-        return read_model.counts(db_session())
+        return read_model.counts(db_read_session())

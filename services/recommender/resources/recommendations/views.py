@@ -15,7 +15,7 @@ from services.recommender.resources.recommendations.schemas import (
     RecommendationsSchema,
 )
 from shared.events import utcnow
-from shared.web import db_session
+from shared.web import db_read_session
 from shared.web.blueprint import Blueprint
 
 blp = Blueprint("recommendations", __name__, url_prefix="/learners", description="Recommendations")
@@ -39,7 +39,7 @@ class LearnerRecommendations(MethodView):
         only narrow the learner's own limits.
         """
         settings = current_app.extensions["routeways.settings"]
-        session = db_session()
+        session = db_read_session()
         snapshot = process_recommender().snapshot(session)
         now = utcnow()
         try:

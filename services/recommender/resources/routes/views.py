@@ -23,7 +23,7 @@ from services.recommender.route_search import SearchLimits
 from services.recommender.routes import route_weights
 from services.recommender.serving import UnknownLearner
 from shared.events import utcnow
-from shared.web import db_session
+from shared.web import db_read_session
 from shared.web.blueprint import Blueprint
 
 blp = Blueprint("routes", __name__, url_prefix="/learners", description="Reskilling routes")
@@ -47,7 +47,7 @@ class LearnerRoutes(MethodView):
         `what_if` says which were used.
         """
         settings = current_app.extensions["routeways.settings"]
-        session = db_session()
+        session = db_read_session()
         snapshot = process_recommender().snapshot(session)
         weights = route_weights(settings.route_weights)
         limits = replace(
