@@ -388,8 +388,10 @@ def in_process(args: argparse.Namespace, model: scale.ScaleModel) -> dict:
     for learner_id in learners:
         call(learner_id)
     profiler.disable()
+    collections = full_collections()
     database.dispose()
     return {
+        "full_collection_ms": collections,
         "calls": len(learners),
         "recalculated_in_profile": int(moved_on),
         "first_call_seconds_load_and_index": round(build_seconds, 2),
@@ -403,6 +405,27 @@ def in_process(args: argparse.Namespace, model: scale.ScaleModel) -> dict:
         "cprofile_top_cumulative": _profile_lines(profiler, "cumulative", 30),
         "cprofile_top_own_time": _profile_lines(profiler, "tottime", 20),
     }
+
+
+def full_collections(times: int = 5) -> dict[str, Any]:
+    """Wall time of `gc.collect()` in this process while it holds the served snapshot: as the
+    recommender leaves it (the snapshot frozen out of collections when it was built), and
+    unfrozen, as before that; median of `times` each, in ms."""
+
+    def median_ms() -> float:
+        seconds = []
+        for _ in range(times):
+            started = time.perf_counter()
+            gc.collect()
+            seconds.append(time.perf_counter() - started)
+        return round(sorted(seconds)[len(seconds) // 2] * 1000, 2)
+
+    frozen = {"ms": median_ms(), "tracked_objects": len(gc.get_objects())}
+    held = gc.get_freeze_count()
+    gc.unfreeze()
+    unfrozen = {"ms": median_ms(), "tracked_objects": len(gc.get_objects())}
+    gc.freeze()
+    return {"frozen": frozen | {"frozen_objects": held}, "unfrozen": unfrozen}
 
 
 def _typed(query: dict[str, str]) -> dict[str, Any]:
@@ -437,6 +460,11 @@ def table(results: dict) -> str:
     lines.append(
         f"worker VmHWM {memory['worker_pid_status_mb_after_run']['VmHWM']} MB / factors + CSR "
         f"{memory['factors_plus_one_csr_mb']} MB = {memory['ratio_peak_rss_over_factors_plus_csr']}"
+    )
+    collections = results["in_process"]["full_collection_ms"]
+    lines.append(
+        f"a full gc.collect() beside the snapshot: {collections['frozen']['ms']} ms frozen (as "
+        f"served), {collections['unfrozen']['ms']} ms unfrozen (this whole process's objects)"
     )
     lines.append("\nwhere serving.recommend's time goes (in process, mean ms per call):")
     for name, figures in results["in_process"]["stages"].items():

@@ -5,6 +5,9 @@ read model's courses change."""
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 
 from services.recommender import read_model
@@ -102,3 +105,19 @@ def test_the_course_index_is_rebuilt_only_when_the_courses_change(served):
     assert fresh is not first
     assert 4 not in fresh.index.row_of
     assert fresh.model is first.model  # the model is not reloaded for a course change
+
+
+def test_a_rebuilt_snapshot_is_frozen_out_of_collections_and_the_replaced_one_is_freed(served):
+    app, database = served
+    recommender: Recommender = app.extensions["routeways.recommender"]
+    with database.session_scope() as session:
+        first = recommender.snapshot(session)
+        read_model.record_course_withdrawn(session, 4, 5, utcnow())
+    replaced = weakref.ref(first)
+    del first
+    with database.session_scope() as session:
+        fresh = recommender.snapshot(session)
+
+    assert replaced() is None  # unfrozen and collected at the rebuild, not kept for ever
+    assert gc.get_freeze_count() > 0
+    assert not any(o is fresh.index for o in gc.get_objects())  # frozen: collections skip it
