@@ -2,8 +2,9 @@
 PostgreSQL in production).
 
 SQLite is shared by several processes of one service (web, relay, consumer), so it runs in WAL
-mode and every transaction starts with BEGIN IMMEDIATE: a writer waits for the lock (busy
-timeout) instead of failing when a read transaction tries to upgrade to a write.
+mode and every writing transaction starts with BEGIN IMMEDIATE: a writer waits for the lock
+(busy timeout) instead of failing when a read transaction tries to upgrade to a write. Sessions
+for reading only (`Database.readers`, `read_scope`) begin DEFERRED and never take the lock.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
-#: Execution option of `Database.read_scope`'s connections: on SQLite their transactions begin
-#: DEFERRED, so a long read never holds the write lock other processes wait for.
+#: Execution option of `Database.readers`' connections (`read_scope`, the web's read sessions):
+#: on SQLite their transactions begin DEFERRED, so a read never holds the write lock other
+#: processes wait for, nor waits for it.
 READ_ONLY = "routeways_read_only"
 #: The largest id an INTEGER column holds on PostgreSQL: URL and body ids are capped at it, so
 #: a bigger number is "not found" or a named 422, never an out-of-range error from the database.

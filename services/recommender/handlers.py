@@ -17,6 +17,7 @@ from services.recommender.serving import TURNED_DOWN, recommender_for
 from services.recommender.settings import RecommenderSettings
 from shared.bus.consumer import Batched, in_backlog
 from shared.bus.erasure import delete_learner_events
+from shared.bus.outbox import correlation_id
 from shared.db import run_before_commit
 from shared.events import Envelope, utcnow
 
@@ -36,6 +37,8 @@ def _settings() -> RecommenderSettings:
 
 #: `session.info` key of the learners to rescore when the transaction's events are applied.
 _RESCORE = "recommender.rescore"
+#: `session.info` key of the learners whose route to plan again then (-> correlation id).
+_ROUTES = "recommender.routes"
 
 
 def _announce(session: Session, learner_id: int, cause: str) -> None:
@@ -67,17 +70,36 @@ def _rescore(session: Session) -> None:
     )
 
 
-def _refresh_route(session: Session, learner_id: int) -> None:
-    """Plan the learner's best route to their goal again, in this transaction; an update goes
-    out if it moved."""
+def _refresh_route(session: Session, learner_id: int, correlation: str | None = None) -> None:
+    """Plan the learner's best route again once every event of this transaction is applied
+    (each learner once); the update it may publish carries `correlation` (default: the event
+    being handled)."""
+    session.info.setdefault(_ROUTES, {})[learner_id] = correlation or correlation_id.get()
+    run_before_commit(session, _ROUTES, _plan_routes)
+
+
+def _plan_routes(session: Session) -> None:
+    """Plan the transaction's routes in it, each under its event's correlation id; with a
+    backlog on the stream, or more of them than `route_updates.INLINE_ROUTES` (tens of
+    milliseconds each), in the `plan_routes` task once this commits, so a batch of a hundred
+    registrations never holds the transaction (on SQLite, the write lock) for seconds."""
+    routes: dict[int, str | None] = session.info.pop(_ROUTES, {})
+    if in_backlog(session) or len(routes) > route_updates.INLINE_ROUTES:
+        _send_after_commit(session, "plan_routes", sorted(routes))
+        return
     settings = _settings()
     weights, limits = settings.route_rules()
     now = utcnow()
     snapshot = recommender_for(settings.models_dir).snapshot(session)
-    route_updates.refresh(
-        session, snapshot, learner_id, now.date(), settings.start_horizon_days, now,
-        weights=weights, limits=limits,
-    )  # fmt: skip
+    for learner_id, correlation in routes.items():
+        token = correlation_id.set(correlation)
+        try:
+            route_updates.refresh(
+                session, snapshot, learner_id, now.date(), settings.start_horizon_days, now,
+                weights=weights, limits=limits,
+            )  # fmt: skip
+        finally:
+            correlation_id.reset(token)
 
 
 def _send_after_commit(session: Session, task_name: str, *args: object) -> None:
@@ -173,9 +195,11 @@ def on_interactions_recorded(events: list[Envelope], session: Session) -> None:
     )  # fmt: skip
     for p in payloads:
         _announce(session, p["learner_id"], "interaction")
-    turned_down = [(p["learner_id"], p["course_id"]) for p in payloads if p["kind"] in TURNED_DOWN]
-    for learner_id in route_updates.learners_using(session, turned_down):
-        _refresh_route(session, learner_id)  # they turned down a step of their route
+    turned_down = [e for e in events if e.payload["kind"] in TURNED_DOWN]
+    last = {e.payload["learner_id"]: e.correlation_id for e in turned_down}  # each learner's
+    steps = [(e.payload["learner_id"], e.payload["course_id"]) for e in turned_down]
+    for learner_id in route_updates.learners_using(session, steps):
+        _refresh_route(session, learner_id, last[learner_id])  # they turned down a step of it
 
 
 HANDLERS = {

@@ -46,6 +46,9 @@ from shared.db import Database
 from shared.events import utcnow
 
 EVENT = ("recommender.routes.updated", 2)
+#: The most routes a consumer transaction plans itself (tens of milliseconds each, 0.45 s at
+#: worst: bench/results/routes_search.json); more are planned by the `plan_routes` task.
+INLINE_ROUTES = 5
 #: A route at least this many months shorter counts as "shorter".
 MONTHS_NOTICED = 0.5
 

@@ -92,6 +92,19 @@ def rescore_queued() -> int:
         )
 
 
+@celery.task(name="recommender.plan_routes", acks_late=True, **_RETRY)
+def plan_routes(learner_ids: list[int]) -> int:
+    """Plan again the best routes of learners whose events a consumer applied in a batch with
+    too many of them to plan in its own transaction; returns how many updates went out."""
+    settings = RecommenderSettings.from_env()
+    weights, limits = settings.route_rules()
+    with Database(settings.database_url) as database:
+        return route_updates.refresh_many(
+            database, recommender_for(settings.models_dir), learner_ids,
+            settings.start_horizon_days, weights=weights, limits=limits,
+        )  # fmt: skip
+
+
 @celery.task(name="recommender.fetch_district_centroid", acks_late=True, **_RETRY)
 def fetch_district_centroid(district: str, learner_id: int | None = None) -> str:
     """Ask the catalogue where a learner's postcode district is (once per district), then

@@ -13,7 +13,9 @@ Rules it keeps:
 - new messages read together are handled in one transaction and acknowledged with one XACK
   (a backlog costs one commit, one inbox query and one tombstone query per read, not per
   event); if a handler fails, the transaction rolls back whole, that event waits for its retry
-  and the others are handled again on their own, so one bad event fails alone.
+  and the others are handled again on their own, so one bad event fails alone (when a run of
+  a `Batched` handler fails, below, no event is named: each is handled again on its own, the
+  bad one included, and fails alone then).
   A handler given as `Batched` also takes a run of consecutive events of its type at once
   (`many`): one statement for the run's rows instead of a round trip per event, which is most
   of a batch's time on PostgreSQL. Any other event ends the run first, so effects keep the
@@ -201,7 +203,7 @@ class Consumer:
     def _handle_new(self, stream: str, messages: list) -> None:
         """Handle messages read for the first time together: one transaction, one XACK. If a
         handler fails, the transaction rolls back whole; that event is left for its retry and
-        the others are handled again, each on its own."""
+        the others are handled again, each on its own (all of them when a run failed)."""
         ready: list[tuple[str, str, Envelope, Handler]] = []
         done: list[str] = []
         for message_id, fields in messages:
@@ -239,7 +241,8 @@ class Consumer:
         error: Exception,
     ) -> None:
         """Nothing of the batch committed: the failed event counts this delivery as failed
-        (its handler is not run twice in one delivery); every other is handled on its own."""
+        (its handler is not run twice in one delivery); every other is handled on its own.
+        `failed_id` "" (a failed commit or run names no event): every event is."""
         for message_id, raw, event, _handler in ready:
             if message_id != failed_id:
                 self._handle(stream, message_id, {"envelope": raw}, deliveries=1)
@@ -360,8 +363,9 @@ class Consumer:
         self, ready: list[tuple[str, str, Envelope, Handler]], backlog: bool
     ) -> tuple[str, Exception] | None:
         """`_apply` for several events in one transaction, with one inbox query and insert and
-        one tombstone query for all. Returns the first handler failure (message id, error),
-        after which nothing commits; raises if the commit fails (nothing committed either)."""
+        one tombstone query for all, consecutive events of a `Batched` handler as one run.
+        Returns the first failure (message id, or "" for a run, and the error), after which
+        nothing commits; raises if the commit fails (nothing committed either)."""
         if not ready:
             return None
         events = [event for _id, _raw, event, _handler in ready]
@@ -376,12 +380,12 @@ class Consumer:
                     failure = self._apply_run(run, session)  # before this event's admission
                     if failure is not None:
                         return failure
-                if not (inbox.first_time(event) and tombstones.admit(event)):
-                    continue
-                if isinstance(handler, Batched):
-                    run.add(handler, event)
-                    continue
                 try:
+                    if not (inbox.first_time(event) and tombstones.admit(event)):
+                        continue
+                    if isinstance(handler, Batched):
+                        run.add(handler, event)
+                        continue
                     self._apply_one(handler, event, session)
                 except Exception as error:
                     session.rollback()
@@ -416,6 +420,10 @@ class Consumer:
             with time_limit(self.policy.handler_time_limit_seconds):
                 handler.many(events, session)
         except Exception as error:
+            log.warning(
+                "consumer %s: a run of %d %s events failed; handling each on its own",
+                self.group, len(events), events[0].type, exc_info=True,
+            )  # fmt: skip
             session.rollback()
             return "", error
         finally:

@@ -4,6 +4,7 @@ run that fails leaves every event of the batch to be handled alone. Real Redis, 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 from sqlalchemy import func, select
@@ -80,7 +81,7 @@ def test_an_erasure_between_a_learners_interactions_deletes_the_earlier_and_skip
 
 
 def test_a_run_that_fails_leaves_each_event_to_be_handled_alone_and_only_the_bad_one_fails(
-    recommender_db, redis_client
+    recommender_db, redis_client, caplog
 ):
     real = HANDLERS[RECORDED]
     alone: list[int] = []
@@ -103,12 +104,15 @@ def test_a_run_that_fails_leaves_each_event_to_be_handled_alone_and_only_the_bad
     send(redis_client, PROFILE, registered(5), interaction(5, 1), interaction(5, 2),
          interaction(5, 3))  # fmt: skip
 
-    for _ in range(200):
-        member.run_once()
-        if redis_client.exists(dead_letter_stream("recommender")):
-            break
+    with caplog.at_level(logging.WARNING, logger="shared.bus.consumer"):
+        for _ in range(200):
+            member.run_once()
+            if redis_client.exists(dead_letter_stream("recommender")):
+                break
 
     assert stored_interactions(recommender_db) == [1, 3]
+    assert any("a run of 3 profile.interaction.recorded events failed" in m
+               for m in caplog.messages)  # fmt: skip
     assert alone.count(2) == 2  # its second delivery was its last
     [(_, fields)] = redis_client.xrange(dead_letter_stream("recommender"))
     assert b"interaction 2 cannot be kept" in fields[b"error"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from services.recommender import route_updates
 from services.recommender.handlers import (
     on_course_withdrawn,
     on_interaction_recorded,
@@ -16,7 +17,8 @@ from services.recommender.handlers import (
 )
 from services.recommender.models import LearnerRoute, LearnerRouteStep, OutboxEvent
 from services.recommender.route_updates import audience_of_course
-from services.recommender.tasks import announce_course_change
+from services.recommender.tasks import announce_course_change, plan_routes
+from shared.bus.outbox import correlation_id
 from shared.events import make_event, utcnow
 from tests.integration.recommender.lancashire_routes import LEARNER, fill, store
 
@@ -42,14 +44,27 @@ def learner_changed(learner_id: int, attributes: dict):
     return make_event("profile.learner.updated", 1, payload, producer="profile")
 
 
-def updates(database, learner_id: int = 1) -> list[dict]:
+def updates(database, learner_id: int = 1, correlation: bool = False) -> list:
+    """The learner's route updates in the outbox, oldest first (with `correlation`: as
+    (payload, correlation id) pairs)."""
     with database.session_scope() as session:
         rows = session.scalars(
             select(OutboxEvent)
             .where(OutboxEvent.type == "recommender.routes.updated")
             .order_by(OutboxEvent.seq)
         )
-        return [r.payload for r in rows if r.payload["learner_id"] == learner_id]
+        return [
+            (r.payload, r.correlation_id) if correlation else r.payload
+            for r in rows
+            if r.payload["learner_id"] == learner_id
+        ]
+
+
+def turned_down(interaction_id: int, learner_id: int, course_id: int):
+    payload = {"interaction_id": interaction_id, "learner_id": learner_id,
+               "course_id": course_id, "kind": "not-interested", "source": "web",
+               "occurred_at": utcnow().isoformat()}  # fmt: skip
+    return make_event("profile.interaction.recorded", 1, payload, producer="profile")
 
 
 def test_a_learner_who_sets_a_goal_gets_their_first_route_announced_once(database):
@@ -128,6 +143,34 @@ def test_a_run_of_interactions_plans_a_route_once_with_every_step_turned_down_in
     after = updates(database)
     assert len(after) == before + 1
     assert not {2, 7} & set(after[-1]["course_ids"])
+
+
+def test_each_route_update_of_a_run_carries_the_correlation_id_of_its_own_learners_event(
+    database,
+):
+    handle(database, on_learner_changed, learner_changed(1, LEARNER))
+    handle(database, on_learner_changed, learner_changed(2, LEARNER))
+    run = [turned_down(1, 1, 2), turned_down(2, 2, 2)]
+    with database.session_scope() as session:
+        token = correlation_id.set(run[0].correlation_id)  # as the consumer applies a run
+        try:
+            on_interactions_recorded(run, session)
+        finally:
+            correlation_id.reset(token)
+    assert updates(database, 1, correlation=True)[-1][1] == run[0].correlation_id
+    assert updates(database, 2, correlation=True)[-1][1] == run[1].correlation_id
+
+
+def test_more_routes_than_a_transaction_plans_itself_are_planned_by_the_task(database, monkeypatch):
+    monkeypatch.setattr(route_updates, "INLINE_ROUTES", 1)
+    with database.session_scope() as session:
+        on_learner_changed(learner_changed(1, LEARNER), session)
+        on_learner_changed(learner_changed(2, LEARNER), session)
+    assert updates(database, 1) == updates(database, 2) == []  # sent to the task instead
+
+    assert plan_routes([1, 2]) == 2  # what the worker runs
+
+    assert len(updates(database, 1)) == len(updates(database, 2)) == 1
 
 
 def test_only_learners_a_course_could_serve_or_is_used_by_are_planned_again(database):
