@@ -332,7 +332,8 @@ STAGES = (
 
 
 def in_process(args: argparse.Namespace, model: scale.ScaleModel) -> dict:
-    """serving.recommend in this process, as the view calls it (one session per call)."""
+    """serving.recommend in this process, as the view calls it (one read-only session per
+    call)."""
     database = Database(model.url)
     recommender = serving.Recommender(ModelStore(model.models_dir))
     ask = serving.Request(**_typed(dict(parse_qsl(args.query))))
@@ -344,7 +345,7 @@ def in_process(args: argparse.Namespace, model: scale.ScaleModel) -> dict:
         statements[0] += 1
 
     def call(learner_id: int) -> list[serving.Suggestion]:
-        with database.sessions() as session:
+        with database.readers() as session:  # the view's read-only session
             snapshot = recommender.snapshot(session)
             now = utcnow()
             return serving.recommend(session, snapshot, learner_id, ask, now.date(), 365, now)

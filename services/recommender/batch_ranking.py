@@ -18,7 +18,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -101,8 +100,7 @@ class FeasibleByLimits:
             self._shared[key] = shared
         if not limits.excluded_course_ids:
             return shared
-        excluded = np.fromiter(limits.excluded_course_ids, dtype=np.int64)
-        mask = shared.mask & ~np.isin(self.table.ids, excluded)
+        mask = shared.mask & ~self.table.holding(limits.excluded_course_ids)
         return FeasibleCourses(self.table, mask, shared.distance_km, shared.cost_to_learner_pence)
 
 

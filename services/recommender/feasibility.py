@@ -41,6 +41,7 @@ operations, per request; both follow the same rules, which a test checks course 
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections import OrderedDict
@@ -358,6 +359,24 @@ class CourseTable:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def holding(self, course_ids: Iterable[int]) -> np.ndarray:
+        """bool (n,): True at the rows of `course_ids` (ids the table lacks are ignored); what
+        `np.isin(ids, course_ids)` says, by binary search over the ids sorted once (isin sorted
+        all 50,000 ids on every call, ~0.13 ms of a request)."""
+        wanted = np.fromiter(course_ids, dtype=np.int64)
+        order, ordered = self._ids_sorted
+        found = np.zeros(len(self.ids), dtype=bool)
+        if len(wanted) and len(ordered):
+            at = np.minimum(np.searchsorted(ordered, wanted), len(ordered) - 1)
+            found[order[at[ordered[at] == wanted]]] = True
+        return found
+
+    @functools.cached_property
+    def _ids_sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        """(row order that sorts `ids`, the sorted ids), each (n,)."""
+        order = np.argsort(self.ids, kind="stable")
+        return order, self.ids[order]
+
 
 @dataclass(frozen=True)
 class FeasibleCourses:
@@ -459,8 +478,7 @@ def feasible(
     parts = FilterParts(table) if parts is None else parts
     mask = table.open.copy()
     if learner.excluded_course_ids:
-        excluded = np.fromiter(learner.excluded_course_ids, dtype=np.int64)
-        mask &= ~np.isin(table.ids, excluded)
+        mask &= ~table.holding(learner.excluded_course_ids)
 
     mask &= parts.starts_between(*learner.window(today, horizon_days))
 

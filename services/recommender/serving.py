@@ -499,7 +499,11 @@ def _collaborative(
         return out
     # as implicit's filter_already_liked_items: what the learner already showed interest in
     # gets no collaborative score (the model would only echo their own history back)
-    scores = np.where(np.isin(columns, history.indices), -np.inf, scores)
+    # a lookup table over the columns (np.isin sorted the candidates each time); one spare
+    # slot, so a column of -1 (none) reads False as isin said
+    liked = np.zeros(history.shape[1] + 1, dtype=bool)
+    liked[history.indices] = True
+    scores = np.where(liked[columns], -np.inf, scores)
     k = min(k, len(rows))
     top = np.argpartition(-scores, k - 1)[:k] if k < len(rows) else np.arange(len(rows))
     return collaborative_share(top, scores[top], len(rows))

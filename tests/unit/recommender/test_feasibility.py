@@ -562,3 +562,13 @@ def test_an_empty_table_filters_to_nothing():
     answer = feasible(CourseTable.from_courses([]), LEARNER, TODAY)
 
     assert answer.course_ids.tolist() == []
+
+
+def test_the_rows_holding_some_course_ids_are_what_isin_finds_in_any_table_order():
+    rng = random.Random(20261129)
+    ids = rng.sample(range(1, 2**31 - 1), 400)  # not sorted, as a table may hold them
+    table = CourseTable.from_courses([replace(COURSE, course_id=i) for i in ids])
+    for _ in range(50):
+        wanted = [*rng.sample(ids, rng.randint(0, 12)), rng.randint(1, 2**31 - 1)]  # + unknown
+        assert np.array_equal(table.holding(wanted), np.isin(table.ids, wanted))
+    assert not table.holding([]).any()
