@@ -187,7 +187,11 @@ def district_centroid(session: Session, district: str | None) -> tuple[float, fl
     """(latitude, longitude) of the district's centroid, or None when it is not known."""
     if not district:
         return None
-    row = session.get(DistrictCentroid, district)
+    row = session.execute(  # columns, not the ORM's load by key: serving asks per request
+        select(DistrictCentroid.latitude, DistrictCentroid.longitude).where(
+            DistrictCentroid.district == district
+        )
+    ).first()
     if row is None or row.latitude is None or row.longitude is None:
         return None
     return row.latitude, row.longitude

@@ -274,6 +274,8 @@ class Learner:
 
     @classmethod
     def read(cls, session: Session, learner_id: int) -> Learner:
+        # session.get, not a column read: a what-if (GET .../routes) changes this row in the
+        # session's identity map only, and planning must see the change
         view = session.get(LearnerView, learner_id)
         if view is None:
             raise UnknownLearner(f"no learner {learner_id}")
