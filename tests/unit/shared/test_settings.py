@@ -88,6 +88,15 @@ def test_reclaim_threshold_must_exceed_the_handler_time_limit():
         )
 
 
+def test_the_consumers_batch_size_is_a_setting_of_at_least_one_event():
+    from shared.cli import policy_from
+
+    assert policy_from(Settings.from_env({"ROUTEWAYS_BUS_BATCH_SIZE": "7"})).batch_size == 7
+    assert policy_from(Settings.from_env({})).batch_size == 100
+    with pytest.raises(SettingsError, match="ROUTEWAYS_BUS_BATCH_SIZE"):
+        Settings.from_env({"ROUTEWAYS_BUS_BATCH_SIZE": "0"})
+
+
 def test_production_refuses_the_development_secret():
     with pytest.raises(SettingsError, match="SECRET_KEY"):
         Settings.from_env({"ROUTEWAYS_ENV": "production"})
