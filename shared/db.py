@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -93,7 +93,9 @@ class Database:
         #: Sessions for reading only: on SQLite their transactions begin DEFERRED (`READ_ONLY`)
         #: and never wait for, or hold, the write lock; elsewhere plain sessions.
         self.readers = sessionmaker(
-            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+            self.engine.execution_options(**{READ_ONLY: True}),
+            expire_on_commit=False,
+            info={READ_ONLY: True},  # and they refuse to write (`_refuse_writes`)
         )
 
     @contextmanager
@@ -153,6 +155,23 @@ def _upsert_statement(
         index_elements=list(key),
         set_={name: statement.excluded[name] for name in columns if name not in key},
     )
+
+
+class ReadOnlySession(RuntimeError):  # noqa: N818 - reads as what it is
+    """A write was attempted through a session for reading only (`Database.readers`)."""
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_statements(state: ORMExecuteState) -> None:
+    writes = state.is_insert or state.is_update or state.is_delete
+    if writes and state.session.info.get(READ_ONLY):
+        raise ReadOnlySession(f"a read-only session may not run {state.statement}")
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes(session: Session, _context: object, _instances: object) -> None:
+    if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
+        raise ReadOnlySession("a read-only session may not flush changes")
 
 
 _BEFORE_COMMIT_KEY = "routeways.before_commit"

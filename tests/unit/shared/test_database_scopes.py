@@ -3,9 +3,19 @@
 import sqlite3
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Column, Integer, insert, text
+from sqlalchemy.orm import DeclarativeBase
 
-from shared.db import Database, run_before_commit
+from shared.db import Database, ReadOnlySession, run_before_commit
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class Row(_Base):
+    __tablename__ = "t"
+    x = Column(Integer, primary_key=True)
 
 
 @pytest.fixture
@@ -38,6 +48,21 @@ def test_a_writing_scope_holds_the_write_lock_from_its_start(database):
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             writer.execute("BEGIN IMMEDIATE")
         writer.close()
+
+
+def test_a_read_only_session_refuses_inserts_updates_deletes_and_flushed_changes(database):
+    db, _ = database
+    with db.read_scope() as session:
+        with pytest.raises(ReadOnlySession, match="may not run INSERT"):
+            session.execute(insert(Row).values(x=3))
+        session.add(Row(x=4))
+        with pytest.raises(ReadOnlySession, match="may not flush"):
+            session.flush()
+    with db.readers() as session:
+        assert session.execute(text("SELECT count(*) FROM t")).scalar() == 0  # reads work
+    with db.session_scope() as session:
+        session.execute(insert(Row).values(x=5))  # writing sessions are untouched
+        assert session.execute(text("SELECT count(*) FROM t")).scalar() == 1
 
 
 def test_what_a_read_scope_changes_is_never_committed(database):
