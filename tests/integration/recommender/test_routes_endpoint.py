@@ -108,6 +108,23 @@ def test_a_what_if_recomputes_routes_without_saving_anything(served, recommender
         assert view.attributes.get("route_preference") is None
 
 
+def test_routes_and_what_ifs_answer_while_a_write_transaction_is_open(served, recommender_db):
+    """GETs read through a read-only session: on SQLite they never wait for the write lock a
+    consumer's batch holds, and a what-if never becomes a write."""
+    plain = served.get("/learners/1/routes").get_json()
+    with recommender_db.session_scope() as writer:
+        read_model.record_learner(writer, 2, {"rqf_level": 3, "age_band": "24+"})
+        writer.flush()  # the write lock is held until this block commits
+
+        during = served.get("/learners/1/routes")
+        what_if = served.get("/learners/1/routes?hours_per_week=1")
+        changes = served.get("/occupations/3544/transitions")
+
+        assert during.status_code == what_if.status_code == changes.status_code == 200
+        assert during.get_json()["routes"] == plain["routes"]
+        assert what_if.get_json()["routes"] == []
+
+
 def _steps_kinds(body: dict) -> set[str]:
     return {step["route_kind"] for route in body["routes"] for step in route["steps"]}
 
