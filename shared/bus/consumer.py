@@ -345,17 +345,23 @@ class Consumer:
     def _apply(self, handler: Handler, event: Envelope) -> None:
         """Record the inbox row, keep or check the tombstones, and run the handler, in one
         transaction."""
-        token = correlation_id.set(event.correlation_id)
+        with (
+            self._handling(event.correlation_id),
+            self.sessions() as session,
+            session.begin(),
+        ):
+            if not first_time(session, self.inbox, event):
+                return
+            if admit(session, self.tombstones, event):
+                handler(event, session)
+
+    @contextmanager
+    def _handling(self, correlation: str) -> Iterator[None]:
+        """Handler work under `correlation` (what it publishes carries it) and the time limit."""
+        token = correlation_id.set(correlation)
         try:
-            with (
-                time_limit(self.policy.handler_time_limit_seconds),
-                self.sessions() as session,
-                session.begin(),
-            ):
-                if not first_time(session, self.inbox, event):
-                    return
-                if admit(session, self.tombstones, event):
-                    handler(event, session)
+            with time_limit(self.policy.handler_time_limit_seconds):
+                yield
         finally:
             correlation_id.reset(token)
 
@@ -400,12 +406,8 @@ class Consumer:
 
     def _apply_one(self, handler: Handler, event: Envelope, session: Session) -> None:
         """Run one event's handler with its correlation id and the time limit."""
-        token = correlation_id.set(event.correlation_id)
-        try:
-            with time_limit(self.policy.handler_time_limit_seconds):
-                handler(event, session)
-        finally:
-            correlation_id.reset(token)
+        with self._handling(event.correlation_id):
+            handler(event, session)
 
     def _apply_run(self, run: _Run, session: Session) -> tuple[str, Exception] | None:
         """Apply the events collected in `run` with its handler's `many`, then empty it.
@@ -415,9 +417,8 @@ class Consumer:
         if not run.events:
             return None
         events, handler = run.take()
-        token = correlation_id.set(events[0].correlation_id)
         try:
-            with time_limit(self.policy.handler_time_limit_seconds):
+            with self._handling(events[0].correlation_id):
                 handler.many(events, session)
         except Exception as error:
             log.warning(
@@ -426,8 +427,6 @@ class Consumer:
             )  # fmt: skip
             session.rollback()
             return "", error
-        finally:
-            correlation_id.reset(token)
         return None
 
     def _already_handled(self, event: Envelope) -> bool:

@@ -71,22 +71,24 @@ class Api(SmorestApi):
 
 def db_session() -> Session:
     """The request's session; views commit it once, teardown closes (and rolls back) it."""
-    if "db_session" not in g:
-        from flask import current_app
-
-        g.db_session = current_app.extensions["routeways.db"].sessions()
-    return g.db_session
+    return _request_session("db_session", lambda database: database.sessions())
 
 
 def db_read_session() -> Session:
     """The request's session for reading only (`Database.readers`), for views that write
     nothing: on SQLite its transaction takes no write lock, so such a request never waits
     behind a consumer's or a task's write transaction; teardown closes (rolls back) it."""
-    if "db_read_session" not in g:
+    return _request_session("db_read_session", lambda database: database.readers())
+
+
+def _request_session(name: str, make: Callable[[Database], Session]) -> Session:
+    """The request's session kept in `g` under `name`, made on first use from the app's
+    database (teardown closes it)."""
+    if name not in g:
         from flask import current_app
 
-        g.db_read_session = current_app.extensions["routeways.db"].readers()
-    return g.db_read_session
+        setattr(g, name, make(current_app.extensions["routeways.db"]))
+    return getattr(g, name)
 
 
 class DatabaseIdConverter(IntegerConverter):
